@@ -1,0 +1,111 @@
+# The front door of the kit. Every target sets up .venv/ with the pinned dependencies on first use.
+# `make help` lists the targets; README.md explains them.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# grading
+OUT ?= grades
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+TIMEOUT ?= 60
+SUBMISSIONS ?=
+SUBMISSION ?=
+# checking: the tree `make check` runs the public tests on
+IMPL ?= starter
+
+.DEFAULT_GOAL := help
+.PHONY: help venv test check grade starter data reference notebooks handout dist gradescope \
+        all regenerate bench lock clean
+
+help:
+	@echo "Students"
+	@echo "  make check                  public tests on starter/ (IMPL=dir for another tree)"
+	@echo "Instructors"
+	@echo "  make grade                  grade the sample submissions in examples/submissions/"
+	@echo "  make grade SUBMISSION=p     grade one submission (a .zip or a folder)"
+	@echo "  make grade SUBMISSIONS=d    grade every .zip / folder inside d"
+	@echo "                              (OUT=$(OUT) JOBS=$(JOBS) TIMEOUT=$(TIMEOUT) seconds per submission)"
+	@echo "TAs: regenerate what is derived from solution/, the rubric and the text"
+	@echo "  make starter                starter/ from solution/"
+	@echo "  make data                   data/*.csv"
+	@echo "  make reference              the grader's reference outputs and their manifest"
+	@echo "  make notebooks              student notebooks from the solution notebooks"
+	@echo "  make handout                handout.md's mark tables and figures, and handout.html"
+	@echo "  make dist                   dist/student.zip, the student bundle"
+	@echo "  make gradescope             dist/gradescope.zip, the Gradescope autograder"
+	@echo "  make all                    every generated artifact above, in order"
+	@echo "Developers"
+	@echo "  make test                   the project's own tests"
+	@echo "  make bench                  the benchmarks (prints measured figures)"
+	@echo "  make lock                   re-pin requirements.txt from requirements.in"
+	@echo "  make clean                  remove .venv, grades, dist and caches"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+test: $(STAMP)
+	$(PY) -m pytest tests
+
+check: $(STAMP)
+	$(PY) -m autograder check --impl $(IMPL)
+
+grade: $(STAMP)
+ifneq ($(SUBMISSION),)
+	$(PY) -m autograder grade "$(SUBMISSION)" --out $(OUT) --jobs $(JOBS) --timeout $(TIMEOUT)
+else ifneq ($(SUBMISSIONS),)
+	$(PY) -m autograder grade --batch "$(SUBMISSIONS)" --out $(OUT) --jobs $(JOBS) --timeout $(TIMEOUT)
+else
+	$(PY) -m autograder grade --batch examples/submissions --out $(OUT) --jobs $(JOBS) --timeout $(TIMEOUT)
+endif
+
+starter: $(STAMP)
+	$(PY) scripts/make_starter.py
+
+data: $(STAMP)
+	$(PY) scripts/make_data.py
+
+reference: $(STAMP)
+	$(PY) scripts/make_reference.py
+
+notebooks: $(STAMP)
+	$(PY) scripts/make_notebooks.py
+
+handout: $(STAMP)
+	$(PY) scripts/make_handout.py
+
+dist: $(STAMP)
+	$(PY) scripts/make_dist.py student
+
+gradescope: $(STAMP)
+	$(PY) scripts/make_dist.py gradescope
+
+# Order matters: the reference outputs come from solution/, the notebooks' figures feed the handout,
+# and the bundles pack everything else.
+all regenerate: $(STAMP)
+	$(PY) scripts/make_data.py
+	$(PY) scripts/make_starter.py
+	$(PY) scripts/make_reference.py
+	$(PY) scripts/make_notebooks.py
+	$(PY) scripts/make_handout.py
+	$(PY) scripts/make_dist.py student
+	$(PY) scripts/make_dist.py gradescope
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --disable-pip-version-check -r requirements.in
+	{ echo "# Every package the project installs, pinned. Generated from requirements.in by \`make lock\`."; \
+	  .lock-venv/bin/pip freeze; } > requirements.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) $(OUT) dist .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
