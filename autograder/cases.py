@@ -1,0 +1,327 @@
+"""The inputs of every test, built from fixed seeds, for the public and the hidden variant.
+
+Used only by ``make reference`` (scripts/make_reference.py), which runs the probes on solution/ and
+stores inputs and outputs together; grading reads the stored inputs, never this module. It is not
+shipped to students, since it describes the hidden inputs too.
+
+Each case is named after its rubric test (``activations.relu_backward``) and names the probe kind
+that runs it (a function in harness/probes.py). Inputs are chosen so that a right answer cannot
+fail and a wrong one cannot pass: non-uniform upstream gradients, non-square shapes, no input
+within 0.1 of a kink, probabilities kept away from 0 except where the test is about tiny ones.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .tolerances import FINITE_DIFFERENCE_STEP as EPS
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """The shapes one variant uses; public and hidden differ so that hard-coding cannot pass."""
+
+    seed: int
+    m: int  # batch size
+    n: int  # features
+    n_out: int  # layer outputs
+    k: int  # classes
+    loader_m: int  # examples given to the DataLoader
+
+
+VARIANT_SIZES = {
+    "public": Sizes(seed=421_2024, m=6, n=5, n_out=3, k=4, loader_m=50),
+    "hidden": Sizes(seed=977_3571, m=7, n=4, n_out=6, k=5, loader_m=43),
+}
+
+
+@dataclass
+class Case:
+    test_id: str
+    kind: str
+    args: dict = field(default_factory=dict)
+    inputs: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def away_from_zero(rng: np.random.Generator, shape, low: float = 0.1, high: float = 2.5) -> np.ndarray:
+    """Random values with |x| in [low, high]: no finite-difference step crosses 0."""
+    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(low, high, size=shape)
+
+
+def softmax_rows(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def one_hot_rows(rng: np.random.Generator, m: int, k: int) -> np.ndarray:
+    Y = np.zeros((m, k))
+    Y[np.arange(m), rng.integers(0, k, size=m)] = 1.0
+    return Y
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def activation_cases(rng: np.random.Generator, s: Sizes) -> list[Case]:
+    cases = []
+    inputs_for = {
+        "sigmoid": lambda shape: rng.normal(0.0, 3.0, shape),
+        "tanh": lambda shape: rng.normal(0.0, 1.5, shape),
+        "relu": lambda shape: away_from_zero(rng, shape),
+        "softmax": lambda shape: rng.normal(0.0, 2.0, shape),
+    }
+    classes = {"sigmoid": "Sigmoid", "tanh": "TanH", "relu": "ReLU", "softmax": "SoftMax"}
+    for name, draw in inputs_for.items():
+        args = {"activation": classes[name]}
+        cases.append(Case(f"activations.{name}_forward", "activation_forward", args, {"Z": draw((s.m, s.n))}))
+        cases.append(
+            Case(
+                f"activations.{name}_backward",
+                "activation_backward",
+                {**args, "eps": EPS},
+                {"Z": draw((s.m, s.n)), "dY": rng.normal(0.0, 1.0, (s.m, s.n))},
+            )
+        )
+    large = rng.normal(0.0, 2.0, (s.m, s.k))
+    large[: s.m // 2] += 1000.0
+    large[s.m // 2 :] -= 1000.0
+    large[0, 0] = -1000.0  # one row mixes +1000 and -1000: its small entries underflow to 0
+    cases.append(
+        Case(
+            "activations.softmax_large_logits",
+            "activation_forward_and_backward",
+            {"activation": "SoftMax", "eps": EPS},
+            {"Z": large, "dY": rng.normal(0.0, 1.0, (s.m, s.k))},
+        )
+    )
+    shape_inputs = {}
+    for case, shape in (("batch_of_one", (1, s.n)), ("non_square", (s.m + 3, s.n - 2))):
+        shape_inputs[f"{case}/Z"] = away_from_zero(rng, shape)
+        shape_inputs[f"{case}/dY"] = rng.normal(0.0, 1.0, shape)
+    cases.append(
+        Case("activations.shapes_and_dtypes", "activation_shapes", {"cases": ["batch_of_one", "non_square"]}, shape_inputs)
+    )
+    cases.append(
+        Case(
+            "activations.inputs_unchanged",
+            "activation_inputs_unchanged",
+            {},
+            {"Z": away_from_zero(rng, (s.m, s.n)), "dY": rng.normal(0.0, 1.0, (s.m, s.n))},
+        )
+    )
+    cases.append(
+        Case(
+            "activations.vectorised",
+            "activation_line_counts",
+            {"functions": [f"{c}.{m}" for c in ("Sigmoid", "TanH", "ReLU") for m in ("forward", "backward")] + ["SoftMax.forward"]},
+            line_count_inputs(rng, s.n, {"Z": "normal", "dY": "normal"}),
+        )
+    )
+    return cases
+
+
+def line_count_inputs(rng: np.random.Generator, columns: int, names: dict[str, str]) -> dict[str, np.ndarray]:
+    """The same arrays at 8 and at 64 rows, for the vectorisation checks."""
+    arrays = {}
+    for size, rows in (("small", 8), ("large", 64)):
+        for name in names:
+            arrays[f"{size}/{name}"] = away_from_zero(rng, (rows, columns))
+    return arrays
+
+
+def layer_cases(rng: np.random.Generator, s: Sizes) -> list[Case]:
+    def parameters(n_in: int, n_out: int) -> dict[str, np.ndarray]:
+        return {"W": rng.normal(0.0, 0.6, (n_in, n_out)), "b": rng.normal(0.0, 0.5, (1, n_out))}
+
+    def batch(m: int, n_in: int, n_out: int) -> dict[str, np.ndarray]:
+        return {
+            "X": rng.normal(0.0, 1.0, (m, n_in)),
+            **parameters(n_in, n_out),
+            "dY": rng.normal(0.0, 1.0, (m, n_out)),
+        }
+
+    cases = [
+        Case("layers.forward", "layer_forward", {}, batch(s.m, s.n, s.n_out)),
+        Case("layers.cache", "layer_forward", {}, batch(s.m, s.n, s.n_out)),
+    ]
+    for test, wrt in (("backward_input", "X"), ("backward_weights", "W"), ("backward_bias", "b")):
+        cases.append(Case(f"layers.{test}", "layer_backward", {"eps": EPS, "wrt": [wrt]}, batch(s.m, s.n, s.n_out)))
+    overwritten = batch(s.m, s.n, s.n_out)
+    overwritten["dY_first"] = overwritten.pop("dY")
+    overwritten["dY_second"] = rng.normal(0.0, 1.0, (s.m, s.n_out))
+    cases.append(Case("layers.gradients_overwritten", "layer_gradients_overwritten", {}, overwritten))
+    cases.append(
+        Case(
+            "layers.batch_of_one_non_square",
+            "layer_backward",
+            {"eps": EPS, "wrt": ["X", "W", "b"]},
+            batch(1, s.n + 2, s.n_out),
+        )
+    )
+    cases.append(Case("layers.inputs_unchanged", "layer_inputs_unchanged", {}, batch(s.m, s.n, s.n_out)))
+    counts = parameters(s.n, s.n_out)
+    for size, rows in (("small", 8), ("large", 64)):
+        counts[f"{size}/X"] = rng.normal(0.0, 1.0, (rows, s.n))
+        counts[f"{size}/dY"] = rng.normal(0.0, 1.0, (rows, s.n_out))
+    cases.append(Case("layers.vectorised", "layer_line_counts", {}, counts))
+    return cases
+
+
+def loss_cases(rng: np.random.Generator, s: Sizes) -> list[Case]:
+    def classification(m: int, k: int) -> dict[str, np.ndarray]:
+        return {"Y": one_hot_rows(rng, m, k), "Y_hat": softmax_rows(rng.normal(0.0, 1.0, (m, k)))}
+
+    def regression(m: int, k: int) -> dict[str, np.ndarray]:
+        return {"Y": rng.normal(0.0, 1.0, (m, k)), "Y_hat": rng.normal(0.0, 1.0, (m, k))}
+
+    tiny = classification(s.m, s.k)
+    true_class = tiny["Y"].argmax(axis=1)
+    rows = np.arange(s.m)
+    tiny["Y_hat"][rows, (true_class + 1) % s.k] = [1e-300, 1e-200, 1e-30, 1e-20, 1e-250, 1e-100, 1e-290][: s.m]
+    tiny["Y_hat"][rows[: s.m // 2], true_class[: s.m // 2]] = rng.uniform(1e-6, 1e-3, s.m // 2)
+    cases = [
+        Case("loss.cross_entropy_forward", "loss_forward", {"loss": "CrossEntropyLoss"}, classification(s.m, s.k)),
+        Case("loss.cross_entropy_backward", "loss_backward", {"loss": "CrossEntropyLoss", "eps": EPS}, classification(s.m, s.k)),
+        Case("loss.cross_entropy_tiny_probabilities", "loss_forward_and_backward", {"loss": "CrossEntropyLoss"}, tiny),
+        Case("loss.mse_forward", "loss_forward", {"loss": "MSELoss"}, regression(s.m, s.k)),
+        Case("loss.mse_backward", "loss_backward", {"loss": "MSELoss", "eps": EPS}, regression(s.m, s.k)),
+    ]
+    shape_inputs = {}
+    for case, (m, k) in (("batch_of_one", (1, s.k)), ("wide", (s.m, s.k + 3))):
+        for name, value in classification(m, k).items():
+            shape_inputs[f"{case}/{name}"] = value
+    cases.append(Case("loss.shapes_and_types", "loss_shapes", {"cases": ["batch_of_one", "wide"]}, shape_inputs))
+    cases.append(Case("loss.inputs_unchanged", "loss_inputs_unchanged", {}, classification(s.m, s.k)))
+    counts = {}
+    for size, rows in (("small", 8), ("large", 64)):
+        for name, value in classification(rows, s.k).items():
+            counts[f"{size}/{name}"] = value
+    cases.append(Case("loss.vectorised", "loss_line_counts", {}, counts))
+    return cases
+
+
+def optimizer_cases(rng: np.random.Generator, s: Sizes) -> list[Case]:
+    def run(test: str, optimizer: str, settings: dict, steps: int, layout_shapes: list[dict[str, tuple]]) -> Case:
+        inputs = {}
+        for position, shapes in enumerate(layout_shapes):
+            for key, shape in shapes.items():
+                inputs[f"layer{position}/{key}"] = rng.normal(0.0, 1.0, shape)
+                for step in range(steps):
+                    inputs[f"step{step}/layer{position}/{key}"] = rng.normal(0.0, 1.0, shape)
+        args = {"optimizer": optimizer, "settings": settings, "steps": steps, "layout": [list(shapes) for shapes in layout_shapes]}
+        return Case(f"optimizer.{test}", "optimizer_steps", args, inputs)
+
+    def dense(n_in: int, n_out: int) -> dict[str, tuple]:
+        return {"W": (n_in, n_out), "b": (1, n_out)}
+
+    mixed = [dense(s.n, s.n_out), dense(s.n_out, s.k)]
+    alike = [dense(s.n, s.n_out)] * 3  # equal shapes: shared state gives wrong numbers, not a crash
+    all_alike = [dense(1, s.k)] * 3  # W and b of every layer share one shape
+    cases = [
+        run("sgd_step", "SGD", {"lr": 0.1}, 1, mixed),
+        run("sgd_momentum", "SGD", {"lr": 0.05, "momentum": 0.9}, 3, alike),
+        run("sgd_weight_decay", "SGD", {"lr": 0.05, "momentum": 0.5, "weight_decay": 0.1}, 2, mixed),
+        run("adam_first_step", "Adam", {"lr": 0.01}, 1, mixed),
+        run("adam_several_steps", "Adam", {"lr": 0.01, "beta1": 0.8, "beta2": 0.95}, 4, alike),
+        run("adam_weight_decay", "Adam", {"lr": 0.01, "weight_decay": 0.2}, 3, mixed),
+        run("state_per_layer_and_parameter", "SGD", {"lr": 0.05, "momentum": 0.9}, 3, all_alike),
+    ]
+    in_place = run("in_place_gradients_unchanged", "SGD", {}, 1, mixed)
+    in_place.kind = "optimizer_in_place"
+    in_place.args = {"layout": in_place.args["layout"], "settings": {"SGD": {"lr": 0.1, "momentum": 0.9}, "Adam": {"lr": 0.01}}}
+    return cases + [in_place]
+
+
+def model_cases(rng: np.random.Generator, s: Sizes) -> list[Case]:
+    widths = [s.n, s.n + 2, s.n_out, s.k]
+
+    def network() -> dict[str, np.ndarray]:
+        arrays = {}
+        for i, (n_in, n_out) in enumerate(zip(widths, widths[1:])):
+            arrays[f"layer{i}/A"] = rng.normal(0.0, 0.5, (n_in, n_out))
+            arrays[f"layer{i}/B"] = rng.normal(0.0, 0.5, (n_out, n_in))
+        return arrays
+
+    def batch(m: int) -> dict[str, np.ndarray]:
+        return {
+            **network(),
+            "X": rng.normal(0.0, 1.0, (m, s.n)),
+            "Y": one_hot_rows(rng, m, s.k),
+            "Y_hat": rng.uniform(0.1, 1.0, (m, s.k)),
+        }
+
+    args = {"layers": len(widths) - 1}
+    return [
+        Case("model.forward", "model_forward", args, batch(s.m)),
+        Case("model.backward_returns_loss", "model_backward", args, batch(s.m)),
+        Case("model.backward_chain", "model_backward", args, batch(s.m)),
+        Case("model.predict", "model_predict", args, batch(s.m + 5)),
+        Case("model.batch_of_one", "model_batch_of_one", args, batch(1)),
+        Case("model.inputs_unchanged", "model_inputs_unchanged", args, batch(s.m)),
+    ]
+
+
+def util_cases(rng: np.random.Generator, s: Sizes) -> list[Case]:
+    def labels(m: int, k: int) -> np.ndarray:
+        values = rng.integers(0, k, size=m)
+        values[rng.integers(0, m)] = k - 1  # the largest class occurs, so num_classes=None gives k
+        return values.astype(np.int64)
+
+    m = s.loader_m
+    # Column 0 of X is the row number and column 0 of Y is 2 * row + 1: any batch row shows which
+    # example it is, and whether its X and Y still belong together.
+    X = np.column_stack([np.arange(m, dtype=float), rng.normal(0.0, 1.0, (m, 2))])
+    Y = np.column_stack([2.0 * np.arange(m) + 1.0, rng.normal(0.0, 1.0, m)])
+    loader_data = {"X": X, "Y": Y}
+
+    def config(batch_size: int, shuffle: bool, drop_last: bool, passes: int, seed: int) -> dict:
+        return {"batch_size": batch_size, "shuffle": shuffle, "drop_last": drop_last, "passes": passes, "seed": seed}
+
+    size_configs = [
+        config(7, True, False, 1, 1),
+        config(7, True, True, 1, 2),
+        config(m, False, False, 1, 3),
+        config(m + 10, True, False, 1, 4),
+        config(m + 10, False, True, 1, 5),
+        config(1, False, False, 1, 6),
+    ]
+    counts = {f"{size}/labels": labels(rows, s.k) for size, rows in (("small", 8), ("large", 64))}
+    return [
+        Case("util.one_hot", "one_hot", {"num_classes": None}, {"labels": labels(s.m + 4, s.k)}),
+        Case("util.one_hot_num_classes", "one_hot", {"num_classes": s.k + 2}, {"labels": labels(s.m, s.k)}),
+        Case("util.loader_covers_every_example", "data_loader_passes", {"configs": [config(7, True, False, 2, 11)]}, loader_data),
+        Case("util.loader_keeps_pairs", "data_loader_passes", {"configs": [config(6, True, False, 2, 12)]}, loader_data),
+        Case("util.loader_batch_sizes", "data_loader_passes", {"configs": size_configs}, loader_data),
+        Case("util.loader_len", "data_loader_passes", {"configs": size_configs}, loader_data),
+        Case(
+            "util.loader_reshuffles_each_pass",
+            "data_loader_passes",
+            {"configs": [config(8, True, False, 3, 13), config(8, False, False, 2, 14)]},
+            loader_data,
+        ),
+        Case("util.inputs_unchanged", "util_inputs_unchanged", {}, {"labels": labels(s.m, s.k), **loader_data}),
+        Case("util.vectorised", "util_line_counts", {}, counts),
+    ]
+
+
+BUILDERS = {
+    "activations": activation_cases,
+    "layers": layer_cases,
+    "loss": loss_cases,
+    "optimizer": optimizer_cases,
+    "model": model_cases,
+    "util": util_cases,
+}
+
+
+def build_cases(variant: str) -> list[Case]:
+    """Every case of one variant, in rubric module order; the same bytes on every run."""
+    sizes = VARIANT_SIZES[variant]
+    cases = []
+    for module, builder in BUILDERS.items():
+        rng = np.random.default_rng([sizes.seed, zlib.crc32(module.encode())])
+        cases.extend(builder(rng, sizes))
+    return cases

@@ -1,0 +1,215 @@
+"""Grading, end to end: intake -> sandbox -> checks -> result, for one submission or many.
+
+The process running this module never imports submission code: the sandbox runs it in a child
+and returns plain arrays, which the checks compare here. Batch grading spreads submissions over
+worker processes; each submission is graded the same way whatever the number of workers or the
+order, so results do not depend on either.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+
+from . import intake
+from .plugin import GradingPlugin, run_checks
+from .reference import ReferenceCase, load_references
+from .rubric import load_rubric
+from .sandbox import Limits, Sandbox, describe_isolation, set_worker_slot
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def stubs_dir() -> Path:
+    """Pristine starter modules: autograder/stubs/ in a bundle, else the kit's starter/."""
+    bundled = Path(__file__).resolve().parent / "stubs"
+    return bundled if bundled.is_dir() else ROOT / "starter"
+
+
+@dataclass
+class TestResult:
+    test_id: str
+    module: str
+    title: str
+    variant: str
+    score: float
+    max_score: float
+    kind: str  # passed, failed, not_implemented, error, timeout, crashed, grader_error
+    message: str
+
+    @property
+    def passed(self) -> bool:
+        return self.kind == "passed"
+
+
+@dataclass
+class GradeResult:
+    """Everything known about one graded submission; plain data, safe to pass between processes."""
+
+    submission_id: str
+    source: str
+    variants: tuple[str, ...]
+    tests: list[TestResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problem: str | None = None
+    isolation: str = ""
+    printed: str = ""
+    seconds: float = 0.0
+    sandbox_cpu_seconds: float = 0.0
+    launches: int = 0
+
+    @property
+    def score(self) -> float:
+        return round(sum(test.score for test in self.tests), 4)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(test.max_score for test in self.tests), 4)
+
+    def module_scores(self) -> dict[str, tuple[float, float]]:
+        scores: dict[str, tuple[float, float]] = {}
+        for module in load_rubric().modules:
+            tests = [test for test in self.tests if test.module == module]
+            scores[module] = (round(sum(t.score for t in tests), 4), round(sum(t.max_score for t in tests), 4))
+        return scores
+
+    @property
+    def status(self) -> str:
+        return f"error: {self.problem}" if self.problem else "graded"
+
+
+@cache
+def references_for(variant: str) -> dict[str, ReferenceCase]:
+    return load_references(variant)
+
+
+def plan_cases(variants: tuple[str, ...]) -> tuple[list[dict], dict]:
+    """The probe plan (id, kind, args per case) and the inputs, for every test the rubric scores."""
+    rubric = load_rubric()
+    cases, inputs = [], {}
+    for variant in variants:
+        references = references_for(variant)
+        for test in rubric.tests:
+            if not test.runs_in(variant):
+                continue
+            reference = references[test.id]
+            case_id = f"{variant}:{test.id}"
+            cases.append({"id": case_id, "kind": reference.kind, "args": reference.args})
+            inputs.update({f"{case_id}/in/{name}": value for name, value in reference.inputs.items()})
+    return cases, inputs
+
+
+def all_failed(result: GradeResult, message: str, kind: str = "error") -> GradeResult:
+    rubric = load_rubric()
+    for test in rubric.tests:
+        for variant in result.variants:
+            if test.runs_in(variant):
+                points = test.points[variant]
+                result.tests.append(TestResult(test.id, test.module, test.title, variant, 0.0, points, kind, message))
+    return result
+
+
+def grade_submission(
+    path: Path,
+    variants: tuple[str, ...] = ("public", "hidden"),
+    isolation: str = "auto",
+    limits: Limits | None = None,
+    submission_id: str | None = None,
+) -> GradeResult:
+    """Grade one submission (a folder or a .zip) on the given variants."""
+    started = time.monotonic()
+    submission = intake.read_submission(Path(path))
+    result = GradeResult(submission_id or submission.id, str(path), variants, notes=list(submission.notes))
+    if submission.problem:
+        result.problem = submission.problem
+        result.seconds = time.monotonic() - started
+        return all_failed(result, f"Your submission could not be read: {submission.problem}")
+    stubs = stubs_dir()
+    modules = {f"{m}.py": submission.modules.get(f"{m}.py") or (stubs / f"{m}.py").read_bytes() for m in intake.MODULES}
+    for module in submission.missing:
+        result.notes.append(f"{module}.py is missing; its tests ran on the starter stub")
+    cases, inputs = plan_cases(variants)
+    sandbox = Sandbox(isolation, limits)
+    run = sandbox.run(modules, stubs, cases, inputs)
+    plugin = GradingPlugin(load_rubric(), variants, run, {v: references_for(v) for v in variants}, set(submission.missing))
+    outcomes = run_checks(plugin)
+    rubric = load_rubric()
+    for test in rubric.tests:
+        for variant in variants:
+            if not test.runs_in(variant):
+                continue
+            outcome = outcomes[(test.id, variant)]
+            points = test.points[variant]
+            result.tests.append(
+                TestResult(test.id, test.module, test.title, variant, points if outcome.passed else 0.0, points, outcome.kind, outcome.message)
+            )
+    result.isolation = describe_isolation(run.isolation)
+    result.printed = run.printed
+    result.launches = run.launches
+    result.sandbox_cpu_seconds = run.cpu_seconds
+    result.seconds = time.monotonic() - started
+    return result
+
+
+# ----------------------------------------------------------------------------------------------
+# Many submissions
+# ----------------------------------------------------------------------------------------------
+
+def _start_worker(slots) -> None:
+    set_worker_slot(slots.get())
+
+
+def _grade_job(job: tuple) -> GradeResult:
+    path, submission_id, variants, isolation, limits = job
+    try:
+        return grade_submission(Path(path), variants, isolation, limits, submission_id)
+    except Exception as error:  # noqa: BLE001 - one broken submission must not stop the batch
+        result = GradeResult(submission_id, str(path), variants, problem=f"the grader failed on it: {error!r}")
+        return all_failed(result, f"The grader could not grade this submission ({error!r}); please tell your instructor.", "grader_error")
+
+
+def grade_many(
+    paths: list[Path],
+    ids: list[str],
+    variants: tuple[str, ...],
+    isolation: str,
+    limits: Limits,
+    jobs: int,
+    on_result=None,
+) -> list[GradeResult]:
+    """Grade every submission with ``jobs`` worker processes; results come back sorted by id."""
+    for variant in variants:
+        references_for(variant)  # verify the references once, before any work starts
+    jobs_list = [(str(path), submission_id, variants, isolation, limits) for path, submission_id in zip(paths, ids)]
+    results = []
+    if jobs <= 1 or len(jobs_list) <= 1:
+        for job in jobs_list:
+            results.append(_grade_job(job))
+            if on_result:
+                on_result(results[-1])
+    else:
+        context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        slots = context.Queue()
+        for slot in range(jobs):
+            slots.put(slot)
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(slots,)) as pool:
+            futures = [pool.submit(_grade_job, job) for job in jobs_list]
+            for future in as_completed(futures):
+                results.append(future.result())
+                if on_result:
+                    on_result(results[-1])
+    return sorted(results, key=lambda result: result.submission_id)
+
+
+def as_dict(result: GradeResult) -> dict:
+    return asdict(result)
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -1,0 +1,268 @@
+"""Intake: find the six module files in a submission (a folder or a .zip) and read them safely.
+
+Only files named exactly like the six modules are taken, wherever they sit; everything else
+(``__MACOSX/``, editor backups, a stray ``conftest.py``, ``sitecustomize.py`` or ``numpy.py``) is
+ignored and never run. Nothing is extracted to disk: module files are read straight out of the
+archive, so an entry that points outside it (zip-slip) can do no harm, and it is refused with a
+note anyway, as are symlinks, oversized files, encrypted entries and zip bombs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
+MODULE_FILES = tuple(f"{module}.py" for module in MODULES)
+MAX_MODULE_BYTES = 1 << 20  # a module file bigger than 1 MiB is refused
+MAX_ENTRIES = 10_000  # files in a folder or entries in a zip
+MAX_ARCHIVE_BYTES = 200 << 20  # declared uncompressed size of a whole zip
+IGNORED_FOLDERS = {"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints", "node_modules", ".venv"}
+
+
+@dataclass
+class Submission:
+    """The module files found in one submission, and what the student should know about intake."""
+
+    id: str
+    source: Path
+    modules: dict[str, bytes] = field(default_factory=dict)  # "layers.py" -> its bytes
+    notes: list[str] = field(default_factory=list)
+    problem: str | None = None  # set when the submission as a whole could not be read
+
+    @property
+    def missing(self) -> list[str]:
+        return [module for module in MODULES if f"{module}.py" not in self.modules]
+
+
+def submission_id(path: Path) -> str:
+    """The folder name or the zip's stem, made safe for a folder name."""
+    name = path.stem if path.suffix.lower() == ".zip" else path.name
+    return re.sub(r"[^A-Za-z0-9._@+-]", "_", name).strip(".") or "submission"
+
+
+# ----------------------------------------------------------------------------------------------
+# Choosing among candidates
+# ----------------------------------------------------------------------------------------------
+
+
+def choose(candidates: dict[str, list[PurePosixPath]], notes: list[str]) -> dict[str, PurePosixPath]:
+    """One path per module name: prefer the folder holding most modules, then the shallowest path."""
+    folder_counts: dict[PurePosixPath, int] = {}
+    for paths in candidates.values():
+        for path in paths:
+            folder_counts[path.parent] = folder_counts.get(path.parent, 0) + 1
+    chosen = {}
+    for name, paths in sorted(candidates.items()):
+        ranked = sorted(paths, key=lambda p: (-folder_counts[p.parent], len(p.parts), str(p)))
+        chosen[name] = ranked[0]
+        if len(ranked) > 1:
+            others = ", ".join(str(p) for p in ranked[1:4])
+            notes.append(f"found {len(ranked)} files named {name}; graded {ranked[0]} (not {others})")
+    return chosen
+
+
+def is_ignored(parts: tuple[str, ...]) -> bool:
+    return any(part in IGNORED_FOLDERS or part.startswith(".") for part in parts[:-1]) or parts[-1].startswith("._")
+
+
+def decode_check(name: str, data: bytes, notes: list[str]) -> bytes | None:
+    if len(data) > MAX_MODULE_BYTES:
+        notes.append(f"{name} is larger than {MAX_MODULE_BYTES // 1024} KiB and was not graded")
+        return None
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        notes.append(f"{name} is not UTF-8 text and was not graded (save it as UTF-8)")
+        return None
+    return data
+
+
+def summarize_ignored(ignored: list[str], notes: list[str]) -> None:
+    python_files = sorted({name for name in ignored if name.endswith(".py") and name != "__init__.py"})
+    if python_files:
+        shown = ", ".join(python_files[:6]) + (" ..." if len(python_files) > 6 else "")
+        notes.append(f"only the six module files are graded; ignored: {shown}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Folders and archives
+# ----------------------------------------------------------------------------------------------
+
+
+def read_folder(folder: Path, submission: Submission) -> None:
+    candidates: dict[str, list[PurePosixPath]] = {}
+    ignored: list[str] = []
+    seen = 0
+    for root, folders, files in os.walk(folder, followlinks=False):
+        folders[:] = sorted(name for name in folders if name not in IGNORED_FOLDERS and not name.startswith("."))
+        for name in sorted(files):
+            seen += 1
+            if seen > MAX_ENTRIES:
+                submission.problem = f"the folder holds more than {MAX_ENTRIES} files"
+                return
+            path = Path(root) / name
+            relative = PurePosixPath(path.relative_to(folder).as_posix())
+            if name not in MODULE_FILES or name.startswith("._"):
+                ignored.append(name)
+                continue
+            info = path.lstat()
+            if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
+                submission.notes.append(f"{relative} is a link or a special file and was not graded")
+                continue
+            candidates.setdefault(name, []).append(relative)
+    for name, relative in choose(candidates, submission.notes).items():
+        with open(folder / relative, "rb") as source:
+            data = decode_check(str(relative), source.read(MAX_MODULE_BYTES + 1), submission.notes)
+        if data is not None:
+            submission.modules[name] = data
+    summarize_ignored(ignored, submission.notes)
+
+
+def entry_problem(info: zipfile.ZipInfo) -> str | None:
+    """Why an archive entry must not be read, or None."""
+    name = info.filename
+    path = PurePosixPath(name.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or re.match(r"^[A-Za-z]:", name):
+        return f"refused {name!r}: it points outside the archive"
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return f"refused {name!r}: it is a symbolic link"
+    if info.flag_bits & 0x1:
+        return f"refused {name!r}: it is encrypted"
+    return None
+
+
+def read_zip(archive_path: Path, submission: Submission) -> None:
+    try:
+        archive = zipfile.ZipFile(archive_path)
+    except (zipfile.BadZipFile, OSError) as error:
+        submission.problem = f"{archive_path.name} is not a readable zip file ({error})"
+        return
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_ENTRIES:
+            submission.problem = f"the archive has {len(entries)} entries, more than the {MAX_ENTRIES} allowed"
+            return
+        if sum(info.file_size for info in entries) > MAX_ARCHIVE_BYTES:
+            submission.problem = (
+                f"the archive would unpack to more than {MAX_ARCHIVE_BYTES >> 20} MiB (a zip bomb?); "
+                "submit only your module files"
+            )
+            return
+        candidates: dict[str, list[PurePosixPath]] = {}
+        by_path: dict[PurePosixPath, zipfile.ZipInfo] = {}
+        ignored: list[str] = []
+        for info in entries:
+            if info.is_dir():
+                continue
+            problem = entry_problem(info)
+            if problem:
+                submission.notes.append(problem)
+                continue
+            path = PurePosixPath(info.filename.replace("\\", "/"))
+            if path.name not in MODULE_FILES or is_ignored(path.parts):
+                ignored.append(path.name)
+                continue
+            candidates.setdefault(path.name, []).append(path)
+            by_path[path] = info
+        for name, path in choose(candidates, submission.notes).items():
+            info = by_path[path]
+            if info.file_size > MAX_MODULE_BYTES:
+                submission.notes.append(f"{path} is larger than {MAX_MODULE_BYTES // 1024} KiB and was not graded")
+                continue
+            try:
+                with archive.open(info) as source:
+                    data = source.read(MAX_MODULE_BYTES + 1)  # never trust the declared size
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as error:
+                submission.notes.append(f"{path} could not be read from the archive ({error})")
+                continue
+            data = decode_check(str(path), data, submission.notes)
+            if data is not None:
+                submission.modules[name] = data
+        summarize_ignored(ignored, submission.notes)
+
+
+def read_submission(path: Path) -> Submission:
+    """Find and read the module files of the submission at ``path`` (a folder or a .zip)."""
+    path = Path(path)
+    submission = Submission(submission_id(path), path)
+    if path.is_dir():
+        read_folder(path, submission)
+    elif path.is_file() and path.suffix.lower() == ".zip":
+        read_zip(path, submission)
+    elif not path.exists():
+        submission.problem = f"{path} does not exist"
+    else:
+        submission.problem = f"{path.name} is neither a folder nor a .zip file"
+    if not submission.problem and not submission.modules:
+        submission.notes.append("none of the six module files was found: " + ", ".join(MODULE_FILES))
+    return submission
+
+
+# ----------------------------------------------------------------------------------------------
+# Batches
+# ----------------------------------------------------------------------------------------------
+
+
+def contains_modules(path: Path, depth: int = 4) -> bool:
+    """True when a module file sits inside ``path`` (a folder, up to ``depth`` levels) or it is a zip."""
+    if path.suffix.lower() == ".zip":
+        return True
+    if depth < 0 or not path.is_dir():
+        return False
+    try:
+        children = list(path.iterdir())
+    except OSError:
+        return False
+    return any(child.name in MODULE_FILES for child in children) or any(
+        contains_modules(child, depth - 1) for child in children if child.is_dir() and child.name not in IGNORED_FOLDERS
+    )
+
+
+def submissions_in(folder: Path) -> list[Path]:
+    """The submissions inside a folder of submissions: its .zip files and its sub-folders."""
+    return sorted(
+        child
+        for child in folder.iterdir()
+        if not child.name.startswith(".")
+        and child.name not in IGNORED_FOLDERS
+        and (child.suffix.lower() == ".zip" or child.is_dir())
+    )
+
+
+def looks_like_batch(folder: Path) -> bool:
+    """A folder is a batch when no module file sits directly in it and it holds a .zip, or at least
+    two sub-folders with module files (one sub-folder is one submission packed one level deep)."""
+    if not folder.is_dir() or any((folder / name).is_file() for name in MODULE_FILES):
+        return False
+    children = submissions_in(folder)
+    zips = [child for child in children if child.suffix.lower() == ".zip"]
+    folders = [child for child in children if child.is_dir() and contains_modules(child)]
+    return bool(zips) or len(folders) >= 2
+
+
+def expand(paths: list[Path], batch: bool) -> list[Path]:
+    """The submissions to grade: each path, or with ``batch`` (or when a folder looks like a batch)
+    everything inside it."""
+    found = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir() and (batch or looks_like_batch(path)):
+            found.extend(submissions_in(path))
+        else:
+            found.append(path)
+    return found
+
+
+def unique_ids(paths: list[Path]) -> list[str]:
+    """A distinct id per submission: ``alice`` and ``alice.zip`` become ``alice`` and ``alice-2``."""
+    ids, seen = [], {}
+    for path in paths:
+        base = submission_id(path)
+        seen[base] = seen.get(base, 0) + 1
+        ids.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return ids

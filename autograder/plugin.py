@@ -1,0 +1,150 @@
+"""The pytest plugin that turns a sandbox run into one pytest test per rubric test and variant.
+
+It parametrizes every check over the variants the rubric gives it points in, provides the ``case``
+fixture, and records each test's outcome and message. It runs in the grading process, which
+never imports submission code: all it handles is plain arrays and strings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .checks.common import NOT_IMPLEMENTED, Case
+from .compare import CheckFailed
+from .reference import ReferenceCase
+from .rubric import Rubric
+from .sandbox import SandboxRun
+
+CHECKS_DIR = Path(__file__).resolve().parent / "checks"
+
+
+class CaseUnavailable(CheckFailed):
+    """The submission's outputs for a case did not come back; ``kind`` says why."""
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass
+class Outcome:
+    passed: bool
+    kind: str  # passed, failed, not_implemented, error, timeout, crashed, grader_error
+    message: str
+
+
+def test_id_for(module_name: str, function_name: str) -> str:
+    """``test_activations`` + ``test_relu_forward`` -> ``activations.relu_forward``."""
+    return f"{module_name.rsplit('.', 1)[-1].removeprefix('test_')}.{function_name.removeprefix('test_')}"
+
+
+UNAVAILABLE_WORDING = {
+    "error": "Your code raised an error:\n{message}",
+    "bad_return": "{message}",
+    "timeout": "Timed out: {message}",
+    "crashed": "{message}",
+    "not_run": "{message}",
+}
+
+
+class GradingPlugin:
+    def __init__(
+        self,
+        rubric: Rubric,
+        variants: tuple[str, ...],
+        run: SandboxRun,
+        references: dict[str, dict[str, ReferenceCase]],
+        missing_modules: set[str],
+    ):
+        self.rubric = rubric
+        self.variants = variants
+        self.run = run
+        self.references = references
+        self.missing = missing_modules
+        self.outcomes: dict[tuple[str, str], Outcome] = {}
+
+    # -- collection ------------------------------------------------------------------------------
+
+    def pytest_generate_tests(self, metafunc):
+        if "case" not in metafunc.fixturenames:
+            return
+        test = self.rubric.test(test_id_for(metafunc.module.__name__, metafunc.function.__name__))
+        metafunc.parametrize("variant", [variant for variant in self.variants if test.runs_in(variant)])
+
+    @pytest.fixture
+    def case(self, request, variant: str) -> Case:
+        test_id = test_id_for(request.module.__name__, request.function.__name__)
+        return self.case_for(test_id, variant)
+
+    def case_for(self, test_id: str, variant: str) -> Case:
+        module = test_id.split(".", 1)[0]
+        import_status, import_message = self.run.imports.get(module, ("ok", ""))
+        if import_status != "ok":
+            raise CaseUnavailable(
+                f"{module}.py could not be imported, so its tests could not run (they used the starter stub):\n"
+                f"{import_message}",
+                "error",
+            )
+        outcome = self.run.outcomes.get(f"{variant}:{test_id}")
+        if outcome is None:
+            raise CaseUnavailable("this test was not run", "grader_error")
+        if outcome.status == "not_implemented":
+            missing = f"{module}.py is not in your submission. " if module in self.missing else ""
+            raise CaseUnavailable(f"{NOT_IMPLEMENTED}: {missing}{outcome.message}", "not_implemented")
+        if outcome.status != "ok":
+            wording = UNAVAILABLE_WORDING.get(outcome.status, "{message}")
+            raise CaseUnavailable(wording.format(message=outcome.message), outcome.status)
+        reference = self.references[variant][test_id]
+        return Case(test_id, variant, reference.args, reference.inputs, reference.outputs, outcome.outputs, outcome.notes)
+
+    # -- results ---------------------------------------------------------------------------------
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = (yield).get_result()
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or "variant" not in callspec.params:
+            return
+        key = (test_id_for(item.module.__name__, item.originalname), callspec.params["variant"])
+        if report.when == "call" and report.passed:
+            self.outcomes[key] = Outcome(True, "passed", "")
+        elif report.failed and key not in self.outcomes:
+            self.outcomes[key] = describe_failure(call.excinfo)
+
+
+def describe_failure(excinfo) -> Outcome:
+    error = excinfo.value
+    if isinstance(error, CheckFailed):
+        message = str(error)
+        kind = getattr(error, "kind", "not_implemented" if message.startswith(NOT_IMPLEMENTED) else "failed")
+        return Outcome(False, kind, message)
+    # A bug in a check, or data no check foresaw: the test fails, and the instructor gets the trace.
+    trace = "".join(traceback.format_exception(excinfo.type, excinfo.value, excinfo.tb, limit=-3))
+    return Outcome(False, "grader_error", "The grader could not check this (please tell your instructor):\n" + trace)
+
+
+def run_checks(plugin: GradingPlugin) -> dict[tuple[str, str], Outcome]:
+    """Run every check in-process against the plugin's data; return outcomes per (test, variant)."""
+    arguments = [
+        "-c", str(CHECKS_DIR / "pytest.ini"),
+        "--rootdir", str(CHECKS_DIR),
+        "-p", "no:cacheprovider",
+        "-p", "no:terminal",
+        "--capture=no",
+        str(CHECKS_DIR),
+    ]
+    with contextlib.redirect_stdout(io.StringIO()) as printed, contextlib.redirect_stderr(printed):
+        status = pytest.main(arguments, plugins=[plugin])
+    if status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise RuntimeError(f"the grader's checks could not run (pytest exit code {status}):\n{printed.getvalue()[-2000:]}")
+    for test in plugin.rubric.tests:
+        for variant in plugin.variants:
+            if test.runs_in(variant) and (test.id, variant) not in plugin.outcomes:
+                plugin.outcomes[(test.id, variant)] = Outcome(False, "grader_error", "the grader has no check for this test")
+    return plugin.outcomes

@@ -1,0 +1,184 @@
+"""Reports: the score table students see, results.json for Gradescope, feedback.md, gradebook.csv.
+
+results.json follows Gradescope's autograder results format: top-level ``score``, ``output``,
+``execution_time`` and ``tests``, each test with ``name``, ``score``, ``max_score``, ``status``,
+``output`` and ``visibility`` ("visible" for public tests, "after_published" for hidden ones); the
+possible total goes in ``extra_data.max_score`` since the format has no top-level field for it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+from .grading import GradeResult, TestResult
+from .rubric import load_rubric
+
+KIND_LABELS = {
+    "passed": "passed",
+    "failed": "FAILED",
+    "not_implemented": "not implemented yet",
+    "error": "ERROR",
+    "bad_return": "FAILED",
+    "timeout": "TIMED OUT",
+    "crashed": "CRASHED",
+    "not_run": "not run",
+    "grader_error": "GRADER ERROR",
+}
+VISIBILITY = {"public": "visible", "hidden": "after_published"}
+MAX_TEST_OUTPUT = 3000
+MAX_PRINTED = 2000
+
+
+def points(value: float) -> str:
+    return f"{value:g}"
+
+
+def test_name(test: TestResult) -> str:
+    return f"{test.test_id} [{test.variant}]: {test.title}"
+
+
+# ----------------------------------------------------------------------------------------------
+# The terminal table (make check)
+# ----------------------------------------------------------------------------------------------
+
+
+def score_table(result: GradeResult) -> str:
+    """Points per test and per module, then the total."""
+    rubric = load_rubric()
+    width = max(len(f"{t.test_id} [{t.variant}]") for t in result.tests) if result.tests else 20
+    lines = [f"{'test':<{width}}  {'points':^12}  result", "-" * (width + 34)]
+    for module in rubric.modules:
+        tests = [t for t in result.tests if t.module == module]
+        if not tests:
+            continue
+        for test in tests:
+            label = f"{test.test_id} [{test.variant}]"
+            lines.append(f"{label:<{width}}  {points(test.score):>5} / {points(test.max_score):<4}  {KIND_LABELS.get(test.kind, test.kind)}")
+        score, maximum = result.module_scores()[module]
+        lines.append(f"{module + ' total':<{width}}  {points(score):>5} / {points(maximum):<4}")
+        lines.append("")
+    lines.append(f"{'TOTAL':<{width}}  {points(result.score):>5} / {points(result.max_score)}")
+    return "\n".join(lines)
+
+
+def failure_details(result: GradeResult, limit: int | None = None) -> str:
+    """The message of every test that did not pass (not-implemented ones summarized)."""
+    failures = [t for t in result.tests if not t.passed]
+    lines = []
+    not_implemented = [t for t in failures if t.kind == "not_implemented"]
+    if not_implemented:
+        lines.append(
+            f"Not implemented yet ({len(not_implemented)} tests): "
+            + ", ".join(sorted({t.test_id for t in not_implemented}))
+        )
+    for test in [t for t in failures if t.kind != "not_implemented"][:limit]:
+        lines.append("")
+        lines.append(f"--- {test_name(test)} ({KIND_LABELS.get(test.kind, test.kind)})")
+        lines.append(test.message[:MAX_TEST_OUTPUT])
+    return "\n".join(lines)
+
+
+def summary_header(result: GradeResult) -> str:
+    lines = [f"Submission: {result.submission_id}"]
+    if result.problem:
+        lines.append(f"Could not be graded: {result.problem}")
+    lines.extend(f"Note: {note}" for note in result.notes)
+    if result.isolation:
+        lines.append(f"Sandbox: {result.isolation}")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------
+# Files
+# ----------------------------------------------------------------------------------------------
+
+
+def results_json(result: GradeResult) -> dict:
+    """The Gradescope results document for one submission."""
+    tests = []
+    for number, test in enumerate(result.tests, start=1):
+        output = "" if test.passed else f"{KIND_LABELS.get(test.kind, test.kind)}\n{test.message}"[:MAX_TEST_OUTPUT]
+        tests.append(
+            {
+                "name": test_name(test),
+                "number": str(number),
+                "score": test.score,
+                "max_score": test.max_score,
+                "status": "passed" if test.passed else "failed",
+                "output": output,
+                "visibility": VISIBILITY[test.variant],
+                "tags": [test.module, test.variant],
+            }
+        )
+    output = [summary_header(result), "", f"Score: {points(result.score)} / {points(result.max_score)}"]
+    if result.printed.strip():
+        output += ["", "Your code printed (first lines):", result.printed[:MAX_PRINTED]]
+    return {
+        "score": result.score,
+        "execution_time": round(result.seconds, 3),
+        "output": "\n".join(output),
+        "tests": tests,
+        "extra_data": {
+            "max_score": result.max_score,
+            "submission": result.submission_id,
+            "status": result.status,
+            "modules": {module: {"score": s, "max_score": m} for module, (s, m) in result.module_scores().items()},
+            "isolation": result.isolation,
+            "notes": result.notes,
+        },
+    }
+
+
+def feedback_markdown(result: GradeResult) -> str:
+    """A readable report for the student (or for an instructor answering a regrade request)."""
+    lines = [f"# Feedback for {result.submission_id}", "", f"**Score: {points(result.score)} / {points(result.max_score)}**", ""]
+    if result.problem:
+        lines += [f"Your submission could not be graded: {result.problem}", ""]
+    for note in result.notes:
+        lines.append(f"- {note}")
+    if result.notes:
+        lines.append("")
+    lines += ["| module | points |", "|---|---|"]
+    for module, (score, maximum) in result.module_scores().items():
+        lines.append(f"| {module} | {points(score)} / {points(maximum)} |")
+    lines += ["", "## Tests", "", "| test | points | result |", "|---|---|---|"]
+    for test in result.tests:
+        lines.append(f"| {test.test_id} [{test.variant}] | {points(test.score)} / {points(test.max_score)} | {KIND_LABELS.get(test.kind, test.kind)} |")
+    failures = failure_details(result)
+    if failures:
+        lines += ["", "## What went wrong", "", "```", failures.strip(), "```"]
+    if result.printed.strip():
+        lines += ["", "## What your code printed (first lines)", "", "```", result.printed[:MAX_PRINTED].strip(), "```"]
+    if result.isolation:
+        lines += ["", f"_Sandbox: {result.isolation}_"]
+    return "\n".join(lines) + "\n"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def write_submission_reports(result: GradeResult, out: Path) -> Path:
+    folder = out / result.submission_id
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomically(folder / "results.json", json.dumps(results_json(result), indent=2) + "\n")
+    write_atomically(folder / "feedback.md", feedback_markdown(result))
+    return folder
+
+
+def gradebook_csv(results: list[GradeResult]) -> str:
+    """One row per submission: id, points per module, total, max, status."""
+    modules = load_rubric().modules
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["id", *modules, "total", "max", "status"])
+    for result in sorted(results, key=lambda r: r.submission_id):
+        scores = result.module_scores()
+        writer.writerow([result.submission_id, *(points(scores[m][0]) for m in modules), points(result.score), points(result.max_score), result.status])
+    return buffer.getvalue()

@@ -1,0 +1,124 @@
+"""Run notebooks headlessly on a Jupyter kernel of the Python that is running this code.
+
+The project's tests and ``scripts/make_handout.py`` use this. The kernel is pinned on purpose: a
+kernelspec found on the machine (say, in ~/.local/share/jupyter) may start some other Python that
+lacks the pinned packages, so ``execute_notebooks`` writes its own "python3" kernelspec, whose
+command is ``sys.executable -m ipykernel_launcher``, into a temporary folder and uses only that.
+
+Each notebook runs in its own folder (as in Jupyter) with ``NN_PACKAGE`` set, so its first cell
+imports the chosen tree (``solution`` or ``starter``). Up to ``parallel`` notebooks run at once,
+each kernel limited to one BLAS thread (faster on few cores, and the same numbers every run).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import nbformat
+from ipykernel.kernelspec import write_kernel_spec
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+KERNEL_NAME = "python3"
+CELL_TIMEOUT_SECONDS = 180
+SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+@dataclass
+class NotebookRun:
+    """One notebook to run: its path and code cells to append (for example to save figures)."""
+
+    path: Path
+    extra_cells: Sequence[str] = ()
+
+
+@dataclass
+class RunResult:
+    """An executed notebook, the error that stopped it (None if every cell ran) and its duration."""
+
+    path: Path
+    notebook: nbformat.NotebookNode
+    error: CellExecutionError | None
+    seconds: float
+
+
+def write_kernelspec(directory: Path) -> Path:
+    """Write a "python3" kernelspec that starts this interpreter; return the folder holding it.
+
+    ipykernel writes it (with ``sys.executable`` as the command), so it carries the same metadata
+    as the one ``python -m ipykernel install`` would write.
+    """
+    write_kernel_spec(path=directory / KERNEL_NAME, overrides={"display_name": f"Python 3 ({sys.prefix})"})
+    return directory
+
+
+def kernel_environment(package: str) -> dict[str, str]:
+    """The kernel's environment: ours, plus NN_PACKAGE and one BLAS thread, minus MPLBACKEND.
+
+    (The notebooks select the inline backend themselves; an inherited MPLBACKEND=Agg would make
+    their figures silently disappear.)
+    """
+    environment = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
+    environment.update(SINGLE_THREAD, NN_PACKAGE=package, PYDEVD_DISABLE_FILE_VALIDATION="1")
+    return environment
+
+
+async def run_one(run: NotebookRun, package: str, kernel_dir: Path) -> RunResult:
+    """Execute one notebook to its end or its first error."""
+    notebook = nbformat.read(run.path, as_version=4)
+    for source in run.extra_cells:
+        notebook.cells.append(nbformat.v4.new_code_cell(source))
+    manager = AsyncKernelManager(
+        kernel_name=KERNEL_NAME,
+        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernel_dir)]),
+        transport_encryption="auto",  # CurveZMQ on the kernel's local TCP ports
+    )
+    client = NotebookClient(
+        notebook,
+        km=manager,
+        kernel_name=KERNEL_NAME,
+        timeout=CELL_TIMEOUT_SECONDS,
+        record_timing=False,
+        shutdown_kernel="immediate",
+        resources={"metadata": {"path": str(run.path.parent)}},
+    )
+    start = time.perf_counter()
+    error = None
+    try:
+        await client.async_execute(env=kernel_environment(package), cleanup_kc=True)
+    except CellExecutionError as exc:
+        error = exc
+    return RunResult(run.path, notebook, error, time.perf_counter() - start)
+
+
+async def run_all(runs: Sequence[NotebookRun], package: str, parallel: int) -> list[RunResult]:
+    """Execute the notebooks, at most ``parallel`` at a time, in one event loop."""
+    gate = asyncio.Semaphore(parallel)
+    with tempfile.TemporaryDirectory(prefix="nn-kernels-") as folder:
+        kernel_dir = write_kernelspec(Path(folder))
+
+        async def gated(run: NotebookRun) -> RunResult:
+            async with gate:
+                return await run_one(run, package, kernel_dir)
+
+        return list(await asyncio.gather(*(gated(run) for run in runs)))
+
+
+def execute_notebooks(runs: Sequence[NotebookRun | Path], package: str = "solution",
+                      parallel: int | None = None) -> list[RunResult]:
+    """Execute notebooks against ``package`` ("solution" or "starter"); results in the given order.
+
+    A cell error does not raise: it ends that notebook's run and is returned in ``RunResult.error``.
+    """
+    runs = [run if isinstance(run, NotebookRun) else NotebookRun(Path(run)) for run in runs]
+    parallel = parallel or max(1, min(len(runs), os.cpu_count() or 1))
+    return asyncio.run(run_all(runs, package, parallel))

@@ -1,0 +1,76 @@
+"""Regenerate the grader's reference outputs from solution/ (autograder/reference/).
+
+Usage: python scripts/make_reference.py [--check]
+
+Builds every case's inputs (autograder/cases.py, fixed seeds), runs the probes on solution/ in the
+same sandbox that grades students, and stores inputs and outputs per module and variant, with a
+SHA-256 manifest. Refuses to write anything if solution/ fails any probe. The output is byte-for-
+byte reproducible. ``--check`` writes nothing and exits 1 if the committed files are stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autograder.cases import VARIANT_SIZES, build_cases  # noqa: E402
+from autograder.grading import stubs_dir  # noqa: E402
+from autograder.reference import REFERENCE_DIR, ReferenceCase, read_manifest, reference_files, sha256, write_references  # noqa: E402
+from autograder.sandbox import Sandbox  # noqa: E402
+
+MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
+
+
+def solution_outputs() -> dict[str, bytes]:
+    """Every reference file's bytes, computed now from solution/."""
+    modules = {f"{m}.py": (ROOT / "solution" / f"{m}.py").read_bytes() for m in MODULES}
+    sandbox = Sandbox("process")
+    files = {}
+    for variant in VARIANT_SIZES:
+        cases = build_cases(variant)
+        plan = [{"id": case.test_id, "kind": case.kind, "args": case.args} for case in cases]
+        inputs = {f"{case.test_id}/in/{name}": value for case in cases for name, value in case.inputs.items()}
+        run = sandbox.run(modules, stubs_dir(), plan, inputs)
+        failed = {case_id: outcome for case_id, outcome in run.outcomes.items() if outcome.status != "ok" or outcome.notes}
+        if failed or any(status != "ok" for status, _ in run.imports.values()):
+            details = "\n".join(f"  {case_id}: {o.status} {o.message} {o.notes}" for case_id, o in failed.items())
+            raise SystemExit(f"solution/ fails some probes ({variant}); nothing written:\n{details}\n{run.imports}")
+        by_module: dict[str, list[ReferenceCase]] = {}
+        for case in cases:
+            module = case.test_id.split(".", 1)[0]
+            outcome = run.outcomes[case.test_id]
+            by_module.setdefault(module, []).append(ReferenceCase(case.test_id, case.kind, case.args, case.inputs, outcome.outputs))
+        files.update(reference_files(by_module, variant))
+    return files
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="report stale files, write nothing")
+    check = parser.parse_args().check
+    files = solution_outputs()
+    if check:
+        try:
+            manifest = read_manifest()
+        except Exception:  # noqa: BLE001
+            manifest = {}
+        stale = [path for path, data in files.items() if manifest.get(path) != sha256(data) or not (REFERENCE_DIR / path).is_file()
+                 or (REFERENCE_DIR / path).read_bytes() != data]
+        stale += [path for path in manifest if path not in files]
+        for path in stale:
+            print(f"stale: autograder/reference/{path}")
+        print("reference outputs are up to date" if not stale else "run `make reference`")
+        return 1 if stale else 0
+    changed = write_references(files)
+    for path in changed:
+        print(f"wrote autograder/reference/{path}")
+    print(f"{len(files)} reference files, {len(changed)} changed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
