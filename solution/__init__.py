@@ -1,4 +1,4 @@
-"""A feed-forward neural network in NumPy: the reference solution.
+"""A feed-forward neural network in NumPy.
 
 The six modules import each other relatively, so this package works under any name
 (``solution``, ``starter``, or a student's submission).

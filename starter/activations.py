@@ -106,8 +106,8 @@ class SoftMax(Activation):
               Subtracting the row maximum leaves the result unchanged and keeps exp from
               overflowing on large logits.
     backward: for each row i, with s = Y[i] (length k), the Jacobian is
-              J = diag(s) - s s^T   (J[a, b] = d s_a / d z_b), and dL/dZ[i] = J^T dY[i]
-              (J is symmetric, so J^T = J).
+              J = diag(s) - s s^T   (J[a, b] = d s_a / d z_b), and dL/dZ[i] = J^T dY[i].
+              J is symmetric, so J^T dY[i] = s * dY[i] - s * (s . dY[i]) (elementwise *, dot .).
     Shapes: Z, dY, Y and dL/dZ are (m, k); the Jacobians are (k, k), one per row.
     The backward may loop over rows; the forward must not.
     """
@@ -118,8 +118,8 @@ class SoftMax(Activation):
 
     def backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
         check_same_shape(Z, dY, "Z and dY", "SoftMax.backward")
-        # HINT: build the (k, k) Jacobian of each row (or all m of them at once with broadcasting),
-        # then multiply each by its row of dY.
+        # HINT: build the (k, k) Jacobian of each row and multiply it by that row of dY (a loop over
+        # rows is allowed here), or apply J^T dY for all rows at once with broadcasting.
         raise NotImplementedError("SoftMax.backward is yours to implement")
 
 

@@ -12,10 +12,13 @@ Students implement ``SGD.step`` and ``Adam.step``.
 
 from __future__ import annotations
 
+import numbers
 from abc import ABC, abstractmethod
 from typing import Sequence
 
 import numpy as np
+
+from .util import check_same_shape
 
 
 class Optimizer(ABC):
@@ -27,10 +30,18 @@ class Optimizer(ABC):
 
     @staticmethod
     def _check_settings(where: str, **ranges: tuple[float, float, float]) -> None:
-        """Raise ValueError unless each value lies in its [low, high) range."""
+        """Raise ValueError unless each value is a real number in its [low, high) range."""
         for name, (value, low, high) in ranges.items():
-            if not (isinstance(value, (int, float, np.floating)) and low <= value < high):
+            real = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            if not (real and low <= value < high):
                 raise ValueError(f"{where}: expected {name} in [{low}, {high}), got {value!r}")
+
+    @staticmethod
+    def _check_gradients(layers: Sequence, where: str) -> None:
+        """Raise ValueError unless every gradient has the shape of its parameter."""
+        for i, layer in enumerate(layers):
+            for key, p in layer.parameters.items():
+                check_same_shape(p, layer.gradients.get(key), f"layer {i}'s {key} and its gradient", where)
 
 
 class SGD(Optimizer):
@@ -62,6 +73,7 @@ class SGD(Optimizer):
         layers: the model's layers; each has ``parameters`` and ``gradients`` with the same keys
             and shapes. Gradients are read, never modified.
         """
+        self._check_gradients(layers, "SGD.step")
         # HINT: enumerate(layers) gives the position i for the state key (i, key); `p -= ...`
         # updates the array in place.
         raise NotImplementedError("SGD.step is yours to implement")
@@ -114,6 +126,7 @@ class Adam(Optimizer):
         layers: the model's layers; each has ``parameters`` and ``gradients`` with the same keys
             and shapes. Gradients are read, never modified.
         """
+        self._check_gradients(layers, "Adam.step")
         raise NotImplementedError("Adam.step is yours to implement")
 
 

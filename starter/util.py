@@ -39,9 +39,9 @@ def check_matrix(A: np.ndarray, name: str, where: str, n_columns: int | None = N
 
 def check_same_shape(A: np.ndarray, B: np.ndarray, names: str, where: str) -> None:
     """Raise ValueError unless ``A`` and ``B`` have the same shape; ``names`` is like "Y and Y_hat"."""
-    if np.shape(A) != np.shape(B):
+    if getattr(A, "shape", None) != getattr(B, "shape", None) or not hasattr(A, "shape"):
         raise ValueError(
-            f"{where}: expected {names} to have the same shape, got {np.shape(A)} and {np.shape(B)}"
+            f"{where}: expected {names} to be arrays of the same shape, got {np.shape(A)} and {np.shape(B)}"
         )
 
 
@@ -113,7 +113,7 @@ class DataLoader:
             raise ValueError(
                 f"DataLoader: expected X and Y with the same number of rows, got {len(X)} and {len(Y)}"
             )
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"DataLoader: expected batch_size to be a positive int, got {batch_size!r}")
         self.X = X
         self.Y = Y
