@@ -107,5 +107,5 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) $(OUT) dist .pytest_cache
+	rm -rf $(VENV) $(OUT) dist .pytest_cache handout.html
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -19,7 +19,7 @@ from .grading import GradeResult, default_jobs, grade_many, grade_submission
 from .reference import ReferenceProblem, available_variants
 from .report import failure_details, gradebook_csv, score_table, summary_header, write_atomically, write_submission_reports
 from .rubric import load_rubric
-from .sandbox import Limits, SandboxUnavailable
+from .sandbox import Limits, SandboxUnavailable, choose_isolation
 
 CHECK_EPILOG = """\
 Runs the public tests on your implementation (starter/ by default) and prints a table of points
@@ -57,15 +57,19 @@ def build_parser() -> argparse.ArgumentParser:
 def add_sandbox_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=Limits.total_seconds, metavar="SECONDS", help="time limit per submission (default: %(default)g)")
     parser.add_argument(
+        "--case-timeout", type=float, default=Limits.case_seconds, metavar="SECONDS",
+        help="time limit per probe; a probe that runs longer fails alone (default: %(default)g)",
+    )
+    parser.add_argument(
         "--isolation", choices=("auto", "bubblewrap", "process"), default="auto",
         help="sandbox: bubblewrap where it works (auto, the default), or plain processes with resource limits",
     )
 
 
 def limits_from(arguments) -> Limits:
-    if arguments.timeout <= 0:
-        raise SystemExit("--timeout must be positive")
-    return Limits(total_seconds=arguments.timeout, case_seconds=min(Limits.case_seconds, arguments.timeout))
+    if arguments.timeout <= 0 or arguments.case_timeout <= 0:
+        raise SystemExit("--timeout and --case-timeout must be positive")
+    return Limits(total_seconds=arguments.timeout, case_seconds=min(arguments.case_timeout, arguments.timeout))
 
 
 def command_check(arguments) -> int:
@@ -152,6 +156,7 @@ def command_grade(arguments) -> int:
 def main(argv: list[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
     try:
+        choose_isolation(arguments.isolation)  # a sandbox asked for by name must work before we start
         if arguments.command == "check":
             return command_check(arguments)
         return command_grade(arguments)

@@ -142,8 +142,7 @@ def choose_isolation(requested: str = "auto") -> str:
 
 def describe_isolation(isolation: str) -> str:
     """One line for reports: what protected the grader while this submission ran."""
-    identity = sandbox_identity()
-    user = f"unprivileged uid {identity['uid']}" if identity else "the grader's own user"
+    user = "an unprivileged user" if sandbox_identity() else "the grader's own user"
     if isolation == "bubblewrap":
         return (
             f"bubblewrap: read-only system, no network, own PID namespace, no access to the solution "
@@ -570,7 +569,14 @@ class Sandbox:
                 for case_id in remaining:
                     outcomes[case_id] = CaseOutcome("not_run", "not run: the time limit for the whole submission ran out")
                 break
-            plan = {"cases": [by_id[case_id] for case_id in remaining], "stubbed": sorted(stubbed), "drop_to": identity}
+            plan = {
+                "cases": [by_id[case_id] for case_id in remaining],
+                "stubbed": sorted(stubbed),
+                "drop_to": identity,
+                # Without bubblewrap's bind mounts, the dropped uid may not be able to read the
+                # interpreter's files: load the modules a submission may import beforehand.
+                "preload": identity is not None and self.isolation == "process",
+            }
             (stage / "plan.json").write_text(json.dumps(plan))
             launch = ChildProcess(self.isolation, stage, self.limits, identity).run(deadline, printed)
             launches += 1

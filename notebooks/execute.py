@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Sequence
 
 import nbformat
+import zmq
 from ipykernel.kernelspec import write_kernel_spec
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
@@ -35,10 +36,12 @@ SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_T
 
 @dataclass
 class NotebookRun:
-    """One notebook to run: its path and code cells to append (for example to save figures)."""
+    """One notebook to run: its path, code cells to append (for example to save figures), and
+    the package it runs against when not the one ``execute_notebooks`` is given."""
 
     path: Path
     extra_cells: Sequence[str] = ()
+    package: str | None = None
 
 
 @dataclass
@@ -68,19 +71,20 @@ def kernel_environment(package: str) -> dict[str, str]:
     their figures silently disappear.)
     """
     environment = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
-    environment.update(SINGLE_THREAD, NN_PACKAGE=package, PYDEVD_DISABLE_FILE_VALIDATION="1")
+    environment.update(SINGLE_THREAD, NN_PACKAGE=package)
     return environment
 
 
 async def run_one(run: NotebookRun, package: str, kernel_dir: Path) -> RunResult:
-    """Execute one notebook to its end or its first error."""
+    """Execute one notebook to its end or its first error, against ``run.package or package``."""
     notebook = nbformat.read(run.path, as_version=4)
     for source in run.extra_cells:
         notebook.cells.append(nbformat.v4.new_code_cell(source))
     manager = AsyncKernelManager(
         kernel_name=KERNEL_NAME,
         kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernel_dir)]),
-        transport_encryption="auto",  # CurveZMQ on the kernel's local TCP ports
+        # CurveZMQ on the kernel's local TCP ports where pyzmq has it (it silences ipykernel's warning)
+        transport_encryption="auto" if zmq.has("curve") else "disabled",
     )
     client = NotebookClient(
         notebook,
@@ -94,7 +98,7 @@ async def run_one(run: NotebookRun, package: str, kernel_dir: Path) -> RunResult
     start = time.perf_counter()
     error = None
     try:
-        await client.async_execute(env=kernel_environment(package), cleanup_kc=True)
+        await client.async_execute(env=kernel_environment(run.package or package), cleanup_kc=True)
     except CellExecutionError as exc:
         error = exc
     return RunResult(run.path, notebook, error, time.perf_counter() - start)
@@ -115,7 +119,8 @@ async def run_all(runs: Sequence[NotebookRun], package: str, parallel: int) -> l
 
 def execute_notebooks(runs: Sequence[NotebookRun | Path], package: str = "solution",
                       parallel: int | None = None) -> list[RunResult]:
-    """Execute notebooks against ``package`` ("solution" or "starter"); results in the given order.
+    """Execute notebooks against ``package`` ("solution" or "starter", unless a run names its own);
+    results come back in the given order.
 
     A cell error does not raise: it ends that notebook's run and is returned in ``RunResult.error``.
     """

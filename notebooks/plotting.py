@@ -10,6 +10,7 @@ to 1, such as ``NeuralNetworkModel`` with a softmax output layer.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -224,9 +225,19 @@ def plot_digits(images: np.ndarray, titles: Sequence[str], columns: int = 10) ->
 # --------------------------------------------------------------------------------------------
 
 
-def save_figure(figure: Figure, path: str | Path, dpi: int = 110) -> Path:
-    """Write ``figure`` as a PNG without the software-version stamp, so the bytes are reproducible."""
+def save_figure(figure: Figure, path: str | Path, dpi: int = 90, colours: int = 256) -> Path:
+    """Write ``figure`` as a PNG whose bytes depend only on what is drawn.
+
+    The software-version stamp is left out, and the image is reduced to a palette of ``colours``
+    colours (no dithering), which keeps the smoothly shaded decision-boundary plots to about a
+    third of their full-colour size at no visible cost.
+    """
+    from PIL import Image
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=dpi, metadata={"Software": None})
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    image = Image.open(buffer).convert("RGB")
+    image.quantize(colors=colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
     return path

@@ -46,7 +46,7 @@ MUTANTS = [
     mutant("relu_forward_mutates_input", "activations", "return np.maximum(Z, 0.0)", "np.maximum(Z, 0.0, out=Z)\n        return Z"),
     mutant("softmax_without_max_shift", "activations", "np.exp(Z - Z.max(axis=1, keepdims=True))", "np.exp(Z)"),
     mutant("softmax_normalised_over_columns", "activations", "shifted / shifted.sum(axis=1, keepdims=True)", "shifted / shifted.sum(axis=0, keepdims=True)"),
-    mutant("softmax_backward_diagonal_only", "activations", " - S[:, :, None] * S[:, None, :]", ""),
+    mutant("softmax_backward_diagonal_only", "activations", "return S * (dY - np.sum(S * dY, axis=1, keepdims=True))", "return S * (1 - S) * dY"),
     mutant(
         "sigmoid_loops_over_examples",
         "activations",
@@ -73,15 +73,9 @@ MUTANTS = [
     mutant("mse_backward_sign_flipped", "loss", "return -2.0 * (Y - Y_hat) / m", "return 2.0 * (Y - Y_hat) / m"),
     mutant("mse_mean_over_every_entry", "loss", "np.sum((Y - Y_hat) ** 2) / m", "np.mean((Y - Y_hat) ** 2)"),
     # optimizer
-    mutant("sgd_velocity_shared_across_layers", "optimizer", "self.velocity.get((i, key), 0.0)", "self.velocity.get(key, 0.0)"),
-    Mutant(
-        "sgd_velocity_shared_across_layers_fully",
-        (
-            Edit("optimizer", "self.velocity.get((i, key), 0.0)", "self.velocity.get(key, 0.0)"),
-            Edit("optimizer", "self.velocity[(i, key)] = v", "self.velocity[key] = v"),
-        ),
-    ),
-    mutant("sgd_momentum_ignored", "optimizer", "v = self.momentum * self.velocity.get((i, key), 0.0) + g", "v = g"),
+    mutant("sgd_velocity_shared_across_layers", "optimizer", "(i, key)", "key", count=3),
+    mutant("sgd_velocity_shared_by_every_parameter", "optimizer", "(i, key)", "0", count=3),
+    mutant("sgd_momentum_ignored", "optimizer", "v *= self.momentum\n", "v *= 0.0\n"),
     mutant("sgd_weight_decay_ignored", "optimizer", "g = layer.gradients[key] + self.weight_decay * p", "g = layer.gradients[key]"),
     mutant("adam_without_bias_correction", "optimizer", "m_hat = m / (1 - self.beta1**self.t)", "m_hat = m"),
     Mutant(
@@ -124,7 +118,7 @@ EQUIVALENTS = [
     Edit("activations", "return dY * (Z > 0)", "return np.where(Z > 0, dY, 0.0)"),
     Edit(
         "activations",
-        '        jacobians = S[:, :, None] * np.eye(k) - S[:, :, None] * S[:, None, :]\n        return np.einsum("iab,ia->ib", jacobians, dY)',
+        "        return S * (dY - np.sum(S * dY, axis=1, keepdims=True))",
         "        dZ = np.empty_like(dY)\n        for i in range(S.shape[0]):\n            J = np.diag(S[i]) - np.outer(S[i], S[i])\n            dZ[i] = J.T @ dY[i]\n        return dZ",
     ),
     Edit("layers", 'Z = X @ self.parameters["W"] + self.parameters["b"]', 'Z = np.dot(X, self.parameters["W"]) + self.parameters["b"]'),
@@ -139,8 +133,8 @@ EQUIVALENTS = [
     Edit("loss", "return -2.0 * (Y - Y_hat) / m", "return 2 * (Y_hat - Y) / len(Y)"),
     Edit(
         "optimizer",
-        "                v = self.momentum * self.velocity.get((i, key), 0.0) + g\n                self.velocity[(i, key)] = v\n                p -= self.lr * v",
-        "                if (i, key) not in self.velocity:\n                    self.velocity[(i, key)] = np.zeros_like(p)\n                self.velocity[(i, key)] *= self.momentum\n                self.velocity[(i, key)] += g\n                p[...] = p - self.lr * self.velocity[(i, key)]",
+        "                if (i, key) not in self.velocity:\n                    self.velocity[(i, key)] = np.zeros_like(p)\n                v = self.velocity[(i, key)]\n                v *= self.momentum\n                v += g\n                p -= self.lr * v",
+        "                v = self.momentum * self.velocity.get((i, key), 0.0) + g\n                self.velocity[(i, key)] = v\n                p[...] = p - self.lr * v",
     ),
     Edit("model", "return np.argmax(self.forward(X), axis=1)", "return self.forward(X).argmax(axis=-1)"),
     Edit("util", "Y = np.zeros((labels.shape[0], num_classes))\n    Y[np.arange(labels.shape[0]), labels] = 1.0\n    return Y", "return np.eye(num_classes)[labels]"),

@@ -29,12 +29,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE = "submission"
 # Dependency order: each module only imports modules before it.
 MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
-# Modules a submission may reasonably import, loaded before privileges are dropped (afterwards the
-# interpreter's own files may be unreadable to the sandbox user).
-PRELOAD = (
-    "abc", "collections", "copy", "dataclasses", "enum", "functools", "itertools", "math", "numbers",
-    "operator", "random", "statistics", "typing", "warnings", "numpy.linalg", "numpy.random",
-    "numpy.lib.stride_tricks", "encodings.idna", "linecache", "tokenize",
+# Modules the harness itself needs before privileges are dropped.
+PRELOAD = ("numpy.linalg", "numpy.random", "encodings.idna", "linecache", "tokenize")
+# Modules a submission may reasonably import, loaded in advance when the sandbox user will not be
+# able to read the interpreter's own files (a plain process, dropped to another uid).
+PRELOAD_FOR_STUDENTS = (
+    "abc", "bisect", "collections", "contextlib", "copy", "csv", "dataclasses", "datetime", "decimal",
+    "enum", "fractions", "functools", "glob", "heapq", "inspect", "io", "itertools", "json", "math",
+    "numbers", "operator", "pathlib", "random", "re", "shutil", "signal", "statistics", "string", "struct",
+    "subprocess", "tempfile", "textwrap", "threading", "time", "types", "typing", "warnings", "weakref",
+    "numpy.fft", "numpy.lib.stride_tricks", "numpy.polynomial",
+)
+
+
+SHAPE_HINTS = (
+    ("matmul: Input operand", "a matrix product of incompatible shapes: check the order of the operands and any missing or extra .T"),
+    ("not aligned", "a matrix product of incompatible shapes: check the order of the operands and any missing or extra .T"),
+    ("could not be broadcast", "arrays of incompatible shapes in an elementwise operation: check keepdims=True on sums and maxima, and the axis"),
 )
 
 
@@ -84,6 +95,10 @@ def describe_error(error: BaseException, package_dir: str, stub_dir: str) -> tup
         elif frame.filename.startswith(stub_dir):
             lines.append(f"  (starter stub) {os.path.basename(frame.filename)}, in {frame.name}")
     summary = "".join(traceback.format_exception_only(type(error), error)).strip()
+    for clue, hint in SHAPE_HINTS:
+        if clue in summary:
+            summary += f"\nlikely cause: {hint}"
+            break
     if lines:
         return "error", summary + "\n" + "\n".join(["Traceback (your code only):", *lines])
     return "error", summary
@@ -148,7 +163,7 @@ def main() -> None:
         plan = json.load(plan_file)
     with np.load(os.path.join(stage, "inputs.npz"), allow_pickle=False) as archive:
         inputs = {key: archive[key] for key in archive.files}
-    for name in PRELOAD:
+    for name in PRELOAD + (PRELOAD_FOR_STUDENTS if plan.get("preload") else ()):
         importlib.import_module(name)
     sys.path.insert(0, HERE)
     import probes  # the probe functions, next to this file

@@ -1,0 +1,188 @@
+"""Meta-tests of the grader: full marks for the solution, zero for the starter, points lost by
+every mutant in exactly the module it breaks, full marks for correct code written differently,
+and messages a student can act on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import mutants
+from autograder.reference import available_variants, load_references
+from autograder.rubric import load_rubric
+from grader_support import ROOT, failed_outputs, grade, gradebook, module_maxima, results, solution_with
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def graded_mutants(tmp_path_factory):
+    """Every mutant, the equivalent implementation, the solution and the starter, in one batch."""
+    base = tmp_path_factory.mktemp("mutants")
+    folder = base / "submissions"
+    folder.mkdir()
+    for mutant in mutants.MUTANTS:
+        mutants.apply(mutant.edits, folder / mutant.name)
+    mutants.apply(mutants.EQUIVALENTS, folder / "equivalent")
+    mutants.copy_tree("solution", folder / "solution")
+    mutants.copy_tree("starter", folder / "starter")
+    out = base / "out"
+    completed = grade([folder], out, "--batch", "--jobs", "2")
+    assert completed.returncode == 0, completed.stderr
+    return out, completed
+
+
+def test_the_catalogue_has_at_least_twenty_mutants_over_every_module():
+    assert len(mutants.MUTANTS) >= 20
+    assert {mutant.module for mutant in mutants.MUTANTS} == set(load_rubric().modules)
+
+
+def test_solution_gets_full_marks(graded_mutants):
+    out, _ = graded_mutants
+    document = results(out, "solution")
+    assert failed_outputs(document) == {}
+    assert document["score"] == document["extra_data"]["max_score"] == 100
+
+
+def test_starter_gets_zero_and_every_test_is_reported_as_not_implemented(graded_mutants):
+    out, _ = graded_mutants
+    document = results(out, "starter")
+    rubric = load_rubric()
+    expected = sum(1 for test in rubric.tests for variant in ("public", "hidden") if test.runs_in(variant))
+    assert len(document["tests"]) == expected
+    assert document["score"] == 0
+    assert all(test["score"] == 0 and test["output"].startswith("not implemented yet") for test in document["tests"])
+
+
+@pytest.mark.parametrize("mutant", mutants.MUTANTS, ids=lambda mutant: mutant.name)
+def test_mutant_loses_points_only_in_the_module_it_breaks(graded_mutants, mutant):
+    out, _ = graded_mutants
+    row = gradebook(out)[mutant.name]
+    maxima = module_maxima()
+    assert float(row[mutant.module]) < maxima[mutant.module], f"{mutant.name} kept every point of {mutant.module}"
+    for module, maximum in maxima.items():
+        if module != mutant.module:
+            assert float(row[module]) == maximum, f"{mutant.name} lost points in {module}, which it does not touch"
+
+
+def test_correct_code_written_differently_gets_full_marks(graded_mutants):
+    out, _ = graded_mutants
+    document = results(out, "equivalent")
+    assert failed_outputs(document) == {}, failed_outputs(document)
+    assert document["score"] == 100
+
+
+@pytest.mark.parametrize(
+    "mutant, expected_words",
+    [
+        ("cross_entropy_missing_1_over_m", "factor of m"),
+        ("layer_dropped_transpose", ".T"),
+        ("mse_backward_sign_flipped", "sign"),
+        ("layer_bias_gradient_averaged", "sum over axis 0"),
+        ("softmax_without_max_shift", "maximum"),
+        ("sgd_velocity_shared_by_every_parameter", "(layer position, key)"),
+        ("loader_shuffles_x_apart_from_y", "same permutation"),
+        ("loader_same_order_every_pass", "new permutation"),
+        ("relu_forward_mutates_input", "modified its inputs"),
+        ("sigmoid_loops_over_examples", "loop over the examples"),
+        ("model_backward_in_forward_order", "from the last layer to the first"),
+        ("layer_skips_activation_derivative", "activation"),
+    ],
+)
+def test_failure_messages_name_the_likely_cause(graded_mutants, mutant, expected_words):
+    out, _ = graded_mutants
+    outputs = failed_outputs(results(out, mutant))
+    assert any(expected_words in text for text in outputs.values()), outputs
+
+
+def test_a_failed_comparison_shows_call_shapes_values_and_largest_error(graded_mutants):
+    out, _ = graded_mutants
+    outputs = failed_outputs(results(out, "cross_entropy_missing_1_over_m"))
+    text = next(text for name, text in outputs.items() if name.startswith("loss.cross_entropy_forward [public]"))
+    for part in ("CrossEntropyLoss.forward(Y, Y_hat)", "of shape (6, 4)", "expected:", "received:", "largest absolute error"):
+        assert part in text, text
+
+
+def test_hidden_tests_use_other_inputs_than_public_ones():
+    public, hidden = load_references("public"), load_references("hidden")
+    assert public.keys() == hidden.keys()
+    for test_id in public:
+        for name, array in public[test_id].inputs.items():
+            other = hidden[test_id].inputs[name]
+            assert array.shape != other.shape or not np.array_equal(array, other), f"{test_id}: {name} is the same"
+
+
+def test_reference_outputs_regenerate_byte_for_byte():
+    completed = subprocess.run([sys.executable, "scripts/make_reference.py", "--check"], cwd=ROOT, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_every_rubric_test_has_exactly_one_check_and_the_total_is_100():
+    rubric = load_rubric()
+    assert rubric.total == 100
+    checks = set()
+    for path in (ROOT / "autograder" / "checks").glob("test_*.py"):
+        module = path.stem.removeprefix("test_")
+        text = path.read_text()
+        checks |= {f"{module}.{line.split('(')[0][len('def test_'):]}" for line in text.splitlines() if line.startswith("def test_")}
+    assert checks == {test.id for test in rubric.tests}
+    assert available_variants() == ["hidden", "public"]
+
+
+def test_grading_refuses_a_damaged_reference_file(tmp_path):
+    """A copy of the grader whose hidden references were edited must refuse to grade anyone."""
+    copy = tmp_path / "kit"
+    for name in ("autograder", "starter", "solution"):
+        mutants.copy_tree(name, copy / name)
+    target = copy / "autograder" / "reference" / "hidden" / "loss.npz"
+    data = bytearray(target.read_bytes())
+    data[-200] ^= 0xFF
+    target.write_bytes(bytes(data))
+    completed = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", "solution", "--out", str(tmp_path / "out")],
+        cwd=copy, capture_output=True, text=True,
+    )
+    assert completed.returncode == 2
+    assert "does not match its SHA-256" in completed.stderr and "hidden/loss.npz" in completed.stderr
+    assert not (tmp_path / "out" / "gradebook.csv").exists()
+
+
+def test_an_exception_shows_the_students_own_frames_only(tmp_path):
+    source = (ROOT / "solution" / "activations.py").read_text().replace("        return np.maximum(Z, 0.0)", "        return {}[Z.shape]")
+    submission = solution_with(tmp_path / "raises", {"activations": source})
+    completed = grade([submission], tmp_path / "out", "--public-only")
+    assert completed.returncode == 0, completed.stderr
+    text = failed_outputs(results(tmp_path / "out", "raises"))
+    relu = next(output for name, output in text.items() if name.startswith("activations.relu_forward"))
+    assert "KeyError" in relu and "activations.py, line" in relu and "return {}[Z.shape]" in relu
+    assert "probes.py" not in relu and "run.py" not in relu and "harness" not in relu
+    assert not relu.startswith("not implemented")
+
+
+def test_check_prints_a_full_table_for_the_starter():
+    completed = subprocess.run([sys.executable, "-m", "autograder", "check"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    rubric = load_rubric()
+    for test in rubric.tests:
+        assert f"{test.id} [public]" in completed.stdout
+    assert "TOTAL" in completed.stdout and "0 / 50" in completed.stdout
+    assert "Not implemented yet" in completed.stdout
+
+
+def test_results_json_follows_the_gradescope_format(graded_mutants):
+    out, _ = graded_mutants
+    for submission_id in ("solution", "starter", "layer_dropped_transpose"):
+        document = json.loads((out / submission_id / "results.json").read_text())
+        assert set(document) >= {"score", "output", "execution_time", "tests", "extra_data"}
+        assert isinstance(document["score"], (int, float)) and isinstance(document["execution_time"], (int, float))
+        assert document["extra_data"]["max_score"] == sum(test["max_score"] for test in document["tests"]) == 100
+        assert abs(document["score"] - sum(test["score"] for test in document["tests"])) < 1e-9
+        for test in document["tests"]:
+            assert set(test) >= {"name", "score", "max_score", "status", "output", "visibility"}
+            assert test["status"] in ("passed", "failed")
+            assert test["visibility"] == ("visible" if "[public]" in test["name"] else "after_published")
+            assert 0 <= test["score"] <= test["max_score"]
