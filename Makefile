@@ -16,7 +16,7 @@ SUBMISSION ?=
 IMPL ?= starter
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test check grade starter data reference notebooks handout dist gradescope \
+.PHONY: help venv test check grade starter data reference notebooks handout examples dist gradescope \
         all regenerate bench lock clean
 
 help:
@@ -33,6 +33,7 @@ help:
 	@echo "  make reference              the grader's reference outputs and their manifest"
 	@echo "  make notebooks              student notebooks from the solution notebooks"
 	@echo "  make handout                handout.md's mark tables and figures, and handout.html"
+	@echo "  make examples               the sample submissions in examples/submissions/"
 	@echo "  make dist                   dist/student.zip, the student bundle"
 	@echo "  make gradescope             dist/gradescope.zip, the Gradescope autograder"
 	@echo "  make all                    every generated artifact above, in order"
@@ -79,20 +80,24 @@ notebooks: $(STAMP)
 handout: $(STAMP)
 	$(PY) scripts/make_handout.py
 
+examples: $(STAMP)
+	$(PY) scripts/make_examples.py
+
 dist: $(STAMP)
 	$(PY) scripts/make_dist.py student
 
 gradescope: $(STAMP)
 	$(PY) scripts/make_dist.py gradescope
 
-# Order matters: the reference outputs come from solution/, the notebooks' figures feed the handout,
-# and the bundles pack everything else.
+# Order matters: the starter and the reference outputs come from solution/, the notebooks' figures
+# feed the handout, the samples come from solution/ and starter/, and the bundles pack the rest.
 all regenerate: $(STAMP)
 	$(PY) scripts/make_data.py
 	$(PY) scripts/make_starter.py
 	$(PY) scripts/make_reference.py
 	$(PY) scripts/make_notebooks.py
 	$(PY) scripts/make_handout.py
+	$(PY) scripts/make_examples.py
 	$(PY) scripts/make_dist.py student
 	$(PY) scripts/make_dist.py gradescope
 

@@ -89,8 +89,8 @@ def likely_cause(received, expected, batch_size: int | None, suspects: Mapping[s
     return f"off by a constant factor of {factor:.6g}"
 
 
-def describe_difference(received: np.ndarray, expected: np.ndarray) -> str:
-    """Where the arrays differ most, in absolute and relative terms."""
+def describe_difference(received: np.ndarray, expected: np.ndarray, reveal: bool = True) -> str:
+    """Where the arrays differ most, in absolute and relative terms (values only when ``reveal``)."""
     received, expected = np.asarray(received, dtype=float), np.asarray(expected, dtype=float)
     if received.size == 0:
         return ""
@@ -102,10 +102,8 @@ def describe_difference(received: np.ndarray, expected: np.ndarray) -> str:
     difference = np.where(bad, 0.0, np.abs(received - expected))
     where = np.unravel_index(int(np.argmax(difference)), difference.shape)
     index = [int(i) for i in where]
-    lines.append(
-        f"largest absolute error {difference[where]:.3g} at {index} "
-        f"(expected {expected[where]:.6g}, received {received[where]:.6g})"
-    )
+    values = f" (expected {expected[where]:.6g}, received {received[where]:.6g})" if reveal else ""
+    lines.append(f"largest absolute error {difference[where]:.3g} at {index}{values}")
     relative = difference / np.maximum(np.abs(expected), 1e-12)
     where = np.unravel_index(int(np.argmax(relative)), relative.shape)
     lines.append(f"largest relative error {relative[where]:.3g} at {[int(i) for i in where]}")
@@ -122,8 +120,12 @@ def require_close(
     batch_size: int | None = None,
     suspects: Mapping[str, np.ndarray] | None = None,
     advice: str | None = None,
+    reveal: bool = True,
 ) -> None:
-    """Raise CheckFailed unless ``received`` matches ``expected``; ``what`` names the quantity."""
+    """Raise CheckFailed unless ``received`` matches ``expected``; ``what`` names the quantity.
+
+    With ``reveal=False`` (hidden tests) the message describes the difference without showing the
+    expected values, so feedback never hands hidden reference outputs to students."""
     received, expected = np.asarray(received), np.asarray(expected)
     if received.dtype.kind not in "biuf":
         raise CheckFailed(f"{call}: {what} should be numbers, received dtype {received.dtype}")
@@ -132,10 +134,13 @@ def require_close(
     parts = [f"{call}: {what} is wrong."]
     if received.shape != expected.shape:
         parts.append(f"  expected shape {shape_text(expected)}, received shape {shape_text(received)}")
-    parts.append("  expected: " + abbreviate(expected).replace("\n", "\n            "))
-    parts.append("  received: " + abbreviate(received).replace("\n", "\n            "))
+    if reveal:
+        parts.append("  expected: " + abbreviate(expected).replace("\n", "\n            "))
+        parts.append("  received: " + abbreviate(received).replace("\n", "\n            "))
+    else:
+        parts.append("  (a hidden test: the expected values are not shown; the public test of the same name shows them)")
     if received.shape == expected.shape:
-        parts.append("  " + describe_difference(received, expected).replace("\n", "\n  "))
+        parts.append("  " + describe_difference(received, expected, reveal).replace("\n", "\n  "))
     cause = likely_cause(received, expected, batch_size, suspects)
     if cause:
         parts.append(f"  likely cause: {cause}")

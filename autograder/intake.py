@@ -107,7 +107,9 @@ def read_folder(folder: Path, submission: Submission) -> None:
                 return
             path = Path(root) / name
             relative = PurePosixPath(path.relative_to(folder).as_posix())
-            if name not in MODULE_FILES or name.startswith("._"):
+            if name.startswith("._"):
+                continue
+            if name not in MODULE_FILES:
                 ignored.append(name)
                 continue
             info = path.lstat()
@@ -164,7 +166,9 @@ def read_zip(archive_path: Path, submission: Submission) -> None:
                 submission.notes.append(problem)
                 continue
             path = PurePosixPath(info.filename.replace("\\", "/"))
-            if path.name not in MODULE_FILES or is_ignored(path.parts):
+            if is_ignored(path.parts):  # macOS metadata, hidden folders, caches: clutter, not code
+                continue
+            if path.name not in MODULE_FILES:
                 ignored.append(path.name)
                 continue
             candidates.setdefault(path.name, []).append(path)

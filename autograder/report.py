@@ -75,10 +75,16 @@ def failure_details(result: GradeResult, limit: int | None = None) -> str:
             f"Not implemented yet ({len(not_implemented)} tests): "
             + ", ".join(sorted({t.test_id for t in not_implemented}))
         )
-    for test in [t for t in failures if t.kind != "not_implemented"][:limit]:
+    by_message: dict[str, list[TestResult]] = {}
+    for test in failures:
+        if test.kind != "not_implemented":
+            by_message.setdefault(test.message, []).append(test)
+    for message, tests in list(by_message.items())[:limit]:
         lines.append("")
-        lines.append(f"--- {test_name(test)} ({KIND_LABELS.get(test.kind, test.kind)})")
-        lines.append(test.message[:MAX_TEST_OUTPUT])
+        lines.append(f"--- {test_name(tests[0])} ({KIND_LABELS.get(tests[0].kind, tests[0].kind)})")
+        if len(tests) > 1:
+            lines.append(f"    (the same for {len(tests) - 1} more: {', '.join(f'{t.test_id} [{t.variant}]' for t in tests[1:])})")
+        lines.append(message[:MAX_TEST_OUTPUT])
     return "\n".join(lines)
 
 

@@ -26,7 +26,7 @@ def steps_match(case, advice: str | None = None) -> None:
         for position, keys in enumerate(case.args["layout"]):
             for key in keys:
                 name = f"step{step}/layer{position}/{key}"
-                matches_reference(case, name, f"{call}: after step {step + 1}, layer {position}'s {key!r}", advice=advice)
+                matches_reference(case, name, f"{call}, after step {step + 1}", what=f"layer {position}'s {key!r}", advice=advice)
 
 
 def test_sgd_step(case):

@@ -1,0 +1,153 @@
+"""Activation functions.
+
+Every activation maps a batch ``Z`` of shape (m, n) to ``Y`` of the same shape. ``backward(Z, dY)``
+receives the forward input ``Z`` and the upstream gradient ``dY = dL/dY`` (shape (m, n)) and
+returns ``dL/dZ`` (shape (m, n)). Elementwise activations give ``dL/dZ = dY * f'(Z)``; SoftMax mixes
+the entries of a row, so its backward multiplies by a full Jacobian per row.
+
+Students implement Sigmoid, TanH, ReLU and SoftMax; Linear is the worked example.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from .util import check_same_shape
+
+
+class Activation(ABC):
+    """An activation function with its derivative. Calling the object runs ``forward``."""
+
+    def __call__(self, Z: np.ndarray) -> np.ndarray:
+        return self.forward(Z)
+
+    @abstractmethod
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        """Y = f(Z), same shape as Z."""
+
+    @abstractmethod
+    def backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
+        """dL/dZ from the forward input Z and the upstream gradient dY, both of shape (m, n)."""
+
+
+class Linear(Activation):
+    """The identity, f(z) = z: the worked example for the activations below.
+
+    forward:  Y = Z
+    backward: dL/dZ = dY * f'(Z) = dY, since f'(z) = 1
+    """
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        return Z.copy()
+
+    def backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
+        check_same_shape(Z, dY, "Z and dY", "Linear.backward")
+        return dY.copy()
+
+
+class Sigmoid(Activation):
+    """The logistic function, elementwise.
+
+    forward:  Y = 1 / (1 + exp(-Z))
+    backward: dL/dZ = dY * s * (1 - s), where s = sigmoid(Z)
+    Shapes: Z, dY, Y and dL/dZ are all (m, n).
+    """
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION
+        return 1.0 / (1.0 + np.exp(-Z))
+        ### END SOLUTION
+
+    def backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
+        check_same_shape(Z, dY, "Z and dY", "Sigmoid.backward")
+        ### BEGIN SOLUTION
+        s = self.forward(Z)
+        return dY * s * (1.0 - s)
+        ### END SOLUTION
+
+
+class TanH(Activation):
+    """The hyperbolic tangent, elementwise.
+
+    forward:  Y = tanh(Z)
+    backward: dL/dZ = dY * (1 - tanh(Z)**2)
+    Shapes: Z, dY, Y and dL/dZ are all (m, n).
+    """
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION
+        return np.tanh(Z)
+        ### END SOLUTION
+
+    def backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
+        check_same_shape(Z, dY, "Z and dY", "TanH.backward")
+        ### BEGIN SOLUTION
+        return dY * (1.0 - np.tanh(Z) ** 2)
+        ### END SOLUTION
+
+
+class ReLU(Activation):
+    """The rectified linear unit, elementwise.
+
+    forward:  Y = max(0, Z)
+    backward: dL/dZ = dY where Z > 0, and 0 where Z <= 0 (we take the derivative at 0 to be 0)
+    Shapes: Z, dY, Y and dL/dZ are all (m, n).
+    """
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        ### BEGIN SOLUTION
+        return np.maximum(Z, 0.0)
+        ### END SOLUTION
+
+    def backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
+        check_same_shape(Z, dY, "Z and dY", "ReLU.backward")
+        # HINT: a boolean mask of where Z > 0 is all you need.
+        ### BEGIN SOLUTION
+        return dY * (Z > 0)
+        ### END SOLUTION
+
+
+class SoftMax(Activation):
+    """Row-wise softmax: each row of Z becomes a probability distribution.
+
+    forward:  Y[i, j] = exp(Z[i, j] - max_k Z[i, k]) / sum_l exp(Z[i, l] - max_k Z[i, k])
+              Subtracting the row maximum leaves the result unchanged and keeps exp from
+              overflowing on large logits.
+    backward: for each row i, with s = Y[i] (length k), the Jacobian is
+              J = diag(s) - s s^T   (J[a, b] = d s_a / d z_b), and dL/dZ[i] = J^T dY[i].
+              J is symmetric, so J^T dY[i] = s * dY[i] - s * (s . dY[i]) (elementwise *, dot .).
+    Shapes: Z, dY, Y and dL/dZ are (m, k); the Jacobians are (k, k), one per row.
+    The backward may loop over rows; the forward must not.
+    """
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        # HINT: keepdims=True keeps the row maxima and sums broadcastable against Z.
+        ### BEGIN SOLUTION
+        shifted = np.exp(Z - Z.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
+        ### END SOLUTION
+
+    def backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
+        check_same_shape(Z, dY, "Z and dY", "SoftMax.backward")
+        # HINT: build the (k, k) Jacobian of each row and multiply it by that row of dY (a loop over
+        # rows is allowed here), or apply J^T dY for all rows at once with broadcasting.
+        ### BEGIN SOLUTION
+        S = self.forward(Z)
+        # J^T dY for every row at once, without building the (m, k, k) Jacobians:
+        # (diag(s) - s s^T) dy = s * dy - s * (s . dy)
+        return S * (dY - np.sum(S * dY, axis=1, keepdims=True))
+        ### END SOLUTION
+
+
+ACTIVATIONS = {"linear": Linear, "sigmoid": Sigmoid, "tanh": TanH, "relu": ReLU, "softmax": SoftMax}
+
+
+def initialize_activation(name: str) -> Activation:
+    """Build an activation by name: "linear", "sigmoid", "tanh", "relu" or "softmax"."""
+    if name not in ACTIVATIONS:
+        raise ValueError(
+            f"initialize_activation: unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}"
+        )
+    return ACTIVATIONS[name]()
