@@ -8,11 +8,9 @@ order, so results do not depend on either.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -21,7 +19,7 @@ from . import intake
 from .plugin import GradingPlugin, run_checks
 from .reference import ReferenceCase, load_references
 from .rubric import load_rubric
-from .sandbox import Limits, Sandbox, describe_isolation, set_worker_slot
+from .sandbox import Limits, Sandbox, describe_isolation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,6 +61,7 @@ class GradeResult:
     seconds: float = 0.0
     sandbox_cpu_seconds: float = 0.0
     launches: int = 0
+    peak_memory_bytes: int = 0  # the sandbox's, as its harness reported it (not in any report: it varies)
 
     @property
     def score(self) -> float:
@@ -153,6 +152,7 @@ def grade_submission(
     result.printed = run.printed
     result.launches = run.launches
     result.sandbox_cpu_seconds = run.cpu_seconds
+    result.peak_memory_bytes = run.peak_memory_bytes
     result.seconds = time.monotonic() - started
     return result
 
@@ -160,10 +160,6 @@ def grade_submission(
 # ----------------------------------------------------------------------------------------------
 # Many submissions
 # ----------------------------------------------------------------------------------------------
-
-def _start_worker(slots) -> None:
-    set_worker_slot(slots.get())
-
 
 def _grade_job(job: tuple) -> GradeResult:
     path, submission_id, variants, isolation, limits = job
@@ -194,11 +190,11 @@ def grade_many(
             if on_result:
                 on_result(results[-1])
     else:
+        import multiprocessing  # imported here: a single submission does not pay for it
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
         context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        slots = context.Queue()
-        for slot in range(jobs):
-            slots.put(slot)
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(slots,)) as pool:
+        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
             futures = [pool.submit(_grade_job, job) for job in jobs_list]
             for future in as_completed(futures):
                 results.append(future.result())

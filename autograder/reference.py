@@ -11,17 +11,16 @@ the solution or the cases changed.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .harness.npzio import read_npz, write_npz
+
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 MANIFEST = "manifest.json"
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 class ReferenceProblem(RuntimeError):
@@ -38,16 +37,8 @@ class ReferenceCase:
 
 
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
-    """A reproducible .npz archive: sorted members, fixed timestamps, stored uncompressed."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for name in sorted(arrays):
-            member = io.BytesIO()
-            np.lib.format.write_array(member, np.asarray(arrays[name]), allow_pickle=False)
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_TIME)
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, member.getvalue())
-    return buffer.getvalue()
+    """A reproducible archive: members sorted by name (see harness/npzio.py for the format)."""
+    return write_npz({name: arrays[name] for name in sorted(arrays)})
 
 
 def sha256(data: bytes) -> str:
@@ -120,8 +111,7 @@ def load_references(variant: str, directory: Path = REFERENCE_DIR) -> dict[str, 
 
 
 def parse_reference_file(data: bytes, module: str) -> dict[str, ReferenceCase]:
-    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-        arrays = {key: archive[key] for key in archive.files}
+    arrays = read_npz(data, kinds="biufU")
     cases: dict[str, ReferenceCase] = {}
     for key, value in arrays.items():
         name, part = key.split("/", 1)

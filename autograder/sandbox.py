@@ -22,27 +22,29 @@ by its starter stub on relaunch).
 from __future__ import annotations
 
 import ctypes
-import io
+import fcntl
 import json
 import os
 import resource
 import selectors
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
+from .harness.npzio import pack, unpack
+
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
-SANDBOX_UID_BASE = 61000  # uid of worker slot 0 when grading as root; slot k uses base + k
+SANDBOX_UID_BASE = 61000  # sandbox uids, when grading as root, are claimed from here up
 MAX_HEADER_BYTES = 64 * 1024
 MAX_ARRAY_ELEMENTS = 2_000_000
 
@@ -82,6 +84,7 @@ class SandboxRun:
     launches: int
     wall_seconds: float
     cpu_seconds: float
+    peak_memory_bytes: int = 0  # as the harness reported it (for benchmarks; the limit is enforced regardless)
 
 
 class SandboxUnavailable(RuntimeError):
@@ -92,21 +95,39 @@ class SandboxUnavailable(RuntimeError):
 # Choosing the isolation
 # ----------------------------------------------------------------------------------------------
 
-_worker_slot = 0
-
-
-def set_worker_slot(slot: int) -> None:
-    """Parallel workers call this once, so that each uses its own sandbox uid."""
-    global _worker_slot
-    _worker_slot = slot
+UID_LOCK_DIR = Path(tempfile.gettempdir()) / "nn-grader-uids"
+_claimed: tuple[int, int, int] | None = None  # (pid that claimed, uid, lock file descriptor)
 
 
 def sandbox_identity() -> dict | None:
-    """The uid/gid the child drops to, or None when not running as root."""
+    """The uid/gid this process's sandboxes drop to, or None when the grader is not root.
+
+    Each grading process claims a uid of its own for its lifetime by holding a lock file, so that
+    concurrent graders (parallel workers, or two `make grade` at once) never share one: the cleanup
+    after a run kills every process of its uid, and the process-count limit is counted per uid.
+    """
+    global _claimed
     if os.geteuid() != 0:
         return None
-    uid = SANDBOX_UID_BASE + _worker_slot
-    return {"uid": uid, "gid": uid}
+    if _claimed is None or _claimed[0] != os.getpid():  # a forked worker claims its own
+        _claimed = (os.getpid(), *_claim_uid())
+        kill_processes(lambda info: info["uid"] == _claimed[1])  # leftovers of a grader that crashed
+    return {"uid": _claimed[1], "gid": _claimed[1]}
+
+
+def _claim_uid() -> tuple[int, int]:
+    UID_LOCK_DIR.mkdir(mode=0o755, exist_ok=True)
+    info = os.lstat(UID_LOCK_DIR)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
+        raise SandboxUnavailable(f"{UID_LOCK_DIR} must be a folder owned by root and writable only by root")
+    for uid in range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + 4000):
+        descriptor = os.open(UID_LOCK_DIR / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return uid, descriptor
+        except BlockingIOError:
+            os.close(descriptor)
+    raise SandboxUnavailable("no free sandbox uid: more than 4000 graders are running")
 
 
 @cache
@@ -142,7 +163,7 @@ def choose_isolation(requested: str = "auto") -> str:
 
 def describe_isolation(isolation: str) -> str:
     """One line for reports: what protected the grader while this submission ran."""
-    user = "an unprivileged user" if sandbox_identity() else "the grader's own user"
+    user = "an unprivileged user" if os.geteuid() == 0 else "the grader's own user"
     if isolation == "bubblewrap":
         return (
             f"bubblewrap: read-only system, no network, own PID namespace, no access to the solution "
@@ -277,24 +298,6 @@ class FrameReader:
             self.header = None
 
 
-def load_arrays(payload: bytes, max_bytes: int) -> dict[str, np.ndarray]:
-    """Parse an .npz payload without pickles, checking every member's size, dtype and shape."""
-    arrays = {}
-    with zipfile.ZipFile(io.BytesIO(payload)) as archive:
-        members = archive.infolist()
-        if sum(member.file_size for member in members) > max_bytes:
-            raise ValueError("the results are larger than allowed")
-        for member in members:
-            if not member.filename.endswith(".npy"):
-                raise ValueError(f"unexpected member {member.filename!r}")
-            with archive.open(member) as stream:
-                array = np.lib.format.read_array(stream, allow_pickle=False)
-            if array.dtype.kind not in "biuf" or array.size > MAX_ARRAY_ELEMENTS:
-                raise ValueError(f"{member.filename}: dtype {array.dtype}, {array.size} elements")
-            arrays[member.filename[: -len(".npy")]] = array
-    return arrays
-
-
 def _text(value, limit: int = 4000) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
@@ -309,7 +312,7 @@ def outcome_from_frame(header: dict, payload: bytes, limits: Limits) -> CaseOutc
     outcome = CaseOutcome(status, _text(header.get("message")), notes=notes, seconds=float(seconds))
     if status == "ok":
         try:
-            outcome.outputs = load_arrays(payload, limits.payload_bytes)
+            outcome.outputs = unpack(payload, max_elements=MAX_ARRAY_ELEMENTS)
         except Exception as error:  # noqa: BLE001 - anything unreadable is the submission's failure
             return CaseOutcome("bad_return", f"the values your code returned could not be read back ({error})")
     return outcome
@@ -328,6 +331,7 @@ class Launch:
     done: bool = False
     current: str | None = None  # the case (or "import:<module>") running when the child stopped
     ending: str = ""  # why the child stopped, when it did not finish
+    peak_memory_bytes: int = 0
 
 
 def _signal_name(number: int) -> str:
@@ -381,6 +385,11 @@ class ChildProcess:
             self._read(process, read_fd, launch, deadline, printed)
         finally:
             os.close(read_fd)
+            if launch.done:  # it exits right after "done": let it, so its resource usage is counted
+                try:
+                    process.wait(timeout=1.0)
+                except subprocess.TimeoutExpired:
+                    pass
             self._stop(process, children_before)
         if not launch.done and not launch.ending:
             launch.ending = explain_exit(process.returncode, self.isolation, self.limits)
@@ -439,6 +448,8 @@ class ChildProcess:
             launch.current = None
         elif event == "done":
             launch.done = True
+            if isinstance(header.get("peak_rss_kib"), int):
+                launch.peak_memory_bytes = header["peak_rss_kib"] * 1024
         return case_deadline
 
     def _stop(self, process: subprocess.Popen, children_before: set[int]) -> None:
@@ -551,8 +562,7 @@ class Sandbox:
         (stage / "stubs").mkdir()
         for module in MODULES:
             shutil.copyfile(stubs_dir / f"{module}.py", stage / "stubs" / f"{module}.py")
-        with open(stage / "inputs.npz", "wb") as out:
-            np.savez(out, **inputs)
+        (stage / "inputs.bin").write_bytes(pack(inputs))
         os.chmod(stage, 0o755)  # readable by the sandbox uid, writable only by the grader
 
     def _run_cases(self, stage: Path, cases: list[dict], identity: dict | None, wall_start: float) -> SandboxRun:
@@ -563,7 +573,7 @@ class Sandbox:
         imports: dict[str, tuple[str, str]] = {}
         stubbed: set[str] = set()
         printed = bytearray()
-        launches = failed_starts = 0
+        launches = failed_starts = peak_memory = 0
         while remaining:
             if time.monotonic() >= deadline:
                 for case_id in remaining:
@@ -580,6 +590,7 @@ class Sandbox:
             (stage / "plan.json").write_text(json.dumps(plan))
             launch = ChildProcess(self.isolation, stage, self.limits, identity).run(deadline, printed)
             launches += 1
+            peak_memory = max(peak_memory, launch.peak_memory_bytes)
             for module, outcome in launch.imports.items():
                 imports.setdefault(module, outcome)
             for case_id, outcome in launch.outcomes.items():
@@ -616,6 +627,7 @@ class Sandbox:
             launches=launches,
             wall_seconds=0.0,
             cpu_seconds=0.0,
+            peak_memory_bytes=peak_memory,
         )
 
 
@@ -624,6 +636,3 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def peak_child_memory_bytes() -> int:
-    """The largest resident set of any finished child of this process so far (Linux: KiB units)."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024

@@ -2,9 +2,9 @@
 
 Usage (by autograder/sandbox.py only): python -I -B run.py STAGE_DIR CHANNEL_FD
 
-STAGE_DIR holds ``plan.json``, ``inputs.npz``, ``submission/`` (the six modules as a package) and
+STAGE_DIR holds ``plan.json``, ``inputs.bin`` (see npzio.pack), ``submission/`` (the six modules as a package) and
 ``stubs/`` (the starter's six modules). Results go to the parent as frames on CHANNEL_FD: one JSON
-line, then as many payload bytes as the line announces (an .npz archive of the outputs).
+line, then as many payload bytes as the line announces (the outputs, in npzio.pack's format).
 
 This file and probes.py run in the same process as submission code, so nothing here is trusted:
 the parent validates every frame and compares every value itself. This code only needs the
@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import io
 import json
 import os
+import resource
 import sys
 import time
 import traceback
-import zipfile
-
-import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE = "submission"
@@ -62,16 +59,6 @@ class Channel:
         while view:
             written = os.write(self.fd, view)
             view = view[written:]
-
-
-def pack_arrays(arrays: dict) -> bytes:
-    """An .npz archive (uncompressed, no pickles) of the given arrays."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for name, array in arrays.items():
-            with archive.open(name + ".npy", "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, array, allow_pickle=False)
-    return buffer.getvalue()
 
 
 def describe_error(error: BaseException, package_dir: str, stub_dir: str) -> tuple[str, str]:
@@ -159,14 +146,16 @@ def main() -> None:
     stage, channel_fd = sys.argv[1], int(sys.argv[2])
     channel = Channel(channel_fd)
     sys.dont_write_bytecode = True
+    sys.path.insert(0, HERE)
+    import npzio  # the archive format, next to this file
+    import probes  # the probe functions, next to this file
+
     with open(os.path.join(stage, "plan.json")) as plan_file:
         plan = json.load(plan_file)
-    with np.load(os.path.join(stage, "inputs.npz"), allow_pickle=False) as archive:
-        inputs = {key: archive[key] for key in archive.files}
+    with open(os.path.join(stage, "inputs.bin"), "rb") as inputs_file:
+        inputs = npzio.unpack(inputs_file.read())
     for name in PRELOAD + (PRELOAD_FOR_STUDENTS if plan.get("preload") else ()):
         importlib.import_module(name)
-    sys.path.insert(0, HERE)
-    import probes  # the probe functions, next to this file
 
     if plan.get("drop_to"):
         drop_privileges(plan["drop_to"]["uid"], plan["drop_to"]["gid"])
@@ -197,12 +186,12 @@ def main() -> None:
             "seconds": round(time.perf_counter() - started, 6),
         }
         try:
-            payload = pack_arrays(probe.outputs) if status == "ok" else b""
+            payload = npzio.pack(probe.outputs) if status == "ok" else b""
         except BaseException as error:  # noqa: BLE001 - e.g. MemoryError while packing
             header.update(status="error", message=f"could not send the results: {error!r}")
             payload = b""
         channel.send(header, payload)
-    channel.send({"event": "done"})
+    channel.send({"event": "done", "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss})
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)  # skip atexit handlers and finalizers a submission may have registered

@@ -1,0 +1,49 @@
+"""The baseline the grading benchmarks compare with: the same probes and the same checks, run in
+this process on solution/, with no sandbox, no child process and no pipe. Benchmarks only: the
+real grader never imports submission code into the grading process."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autograder import grading  # noqa: E402
+from autograder.plugin import GradingPlugin, run_checks  # noqa: E402
+from autograder.rubric import load_rubric  # noqa: E402
+from autograder.sandbox import CaseOutcome, SandboxRun  # noqa: E402
+
+MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
+
+
+def load_probes():
+    spec = importlib.util.spec_from_file_location("bench_probes", ROOT / "autograder" / "harness" / "probes.py")
+    probes = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(probes)
+    return probes
+
+
+def grade_in_process(variants=("public", "hidden")) -> tuple[float, float]:
+    """Score of solution/ with every probe and check run here; returns (score, seconds)."""
+    import solution  # noqa: F401 - the package under test, imported here on purpose
+
+    probes = load_probes()
+    modules = {module: sys.modules[f"solution.{module}"] for module in MODULES}
+    files = {str(ROOT / "solution" / f"{module}.py") for module in MODULES}
+    cases, inputs = grading.plan_cases(variants)
+    started = time.perf_counter()
+    outcomes = {}
+    for case in cases:
+        probe = probes.Probe(case["args"], inputs, prefix=f"{case['id']}/", student_files=files)
+        probes.PROBES[case["kind"]](modules, probe)
+        outcomes[case["id"]] = CaseOutcome("ok", outputs=probe.outputs, notes=probe.notes)
+    run = SandboxRun(outcomes, {module: ("ok", "") for module in MODULES}, "none", "", 0, 0.0, 0.0)
+    plugin = GradingPlugin(load_rubric(), variants, run, {v: grading.references_for(v) for v in variants}, set())
+    results = run_checks(plugin)
+    seconds = time.perf_counter() - started
+    score = sum(load_rubric().test(test_id).points[variant] for (test_id, variant), outcome in results.items() if outcome.passed)
+    return score, seconds

@@ -1,0 +1,41 @@
+"""Run every benchmark and print a summary of the figures each one measured.
+
+Usage: python benchmarks/run_all.py        (make bench)
+
+Each benchmark prints its own report and, as its last line, its figures as JSON; this collects
+those lines into one table at the end. Nothing here asserts: benchmarks measure, tests judge.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHMARKS = ["bench_training.py", "bench_grading.py", "bench_batch.py"]
+
+
+def main() -> int:
+    summaries = []
+    for name in BENCHMARKS:
+        print(f"=== {name}", flush=True)
+        started = time.perf_counter()
+        completed = subprocess.run([sys.executable, str(HERE / name)], cwd=HERE, capture_output=True, text=True)
+        print(completed.stdout, end="")
+        if completed.returncode != 0:
+            print(completed.stderr[-3000:], file=sys.stderr)
+            return completed.returncode
+        summaries.append(json.loads(completed.stdout.strip().splitlines()[-1]))
+        print(f"({time.perf_counter() - started:.0f} s)\n", flush=True)
+    print("=== summary")
+    for summary in summaries:
+        name = summary.pop("benchmark")
+        print(f"{name}: " + ", ".join(f"{key}={value}" for key, value in summary.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
