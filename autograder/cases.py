@@ -33,7 +33,13 @@ class Sizes:
 
 
 VARIANT_SIZES = {
+    # Shipped to students (make check) and graded, with messages showing expected values.
     "public": Sizes(seed=421_2024, m=6, n=5, n_out=3, k=4, loader_m=50),
+    # Graded alongside every public test, never shipped: the same shapes (but for the DataLoader's
+    # number of examples, which sets batch sizes and lengths) and other values, so that replaying
+    # the shipped public outputs earns nothing.
+    "fresh": Sizes(seed=530_6113, m=6, n=5, n_out=3, k=4, loader_m=47),
+    # Graded, never shipped, other shapes too; shown after grades are published.
     "hidden": Sizes(seed=977_3571, m=7, n=4, n_out=6, k=5, loader_m=43),
 }
 

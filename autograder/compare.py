@@ -57,6 +57,7 @@ def constant_factor(received: np.ndarray, expected: np.ndarray) -> float | None:
 
 def likely_cause(received, expected, batch_size: int | None, suspects: Mapping[str, np.ndarray] | None) -> str | None:
     """A guess at the mistake behind a wrong result, or None when nothing fits."""
+    single = np.asarray(received).dtype == np.float32
     received, expected = np.asarray(received, dtype=float), np.asarray(expected, dtype=float)
     if received.shape != expected.shape:
         if received.shape == expected.shape[::-1] and received.ndim == 2:
@@ -72,6 +73,8 @@ def likely_cause(received, expected, batch_size: int | None, suspects: Mapping[s
             return hint
     if not np.all(np.isfinite(received)):
         return "the result contains nan or inf: an overflow (exp of a large number?) or a division by zero?"
+    if single:
+        return "the result is float32, which holds only about 7 digits: compute in float64"
     if not np.any(received) and np.any(expected):
         return "the result is all zeros"
     factor = constant_factor(received, expected)
@@ -149,13 +152,16 @@ def require_close(
     raise CheckFailed("\n".join(parts))
 
 
-def require_shape_and_dtype(value, shape: tuple, dtype_kind: str, *, what: str, call: str) -> None:
+def require_shape_and_dtype(value, shape: tuple, dtype: str, *, what: str, call: str) -> None:
+    """``dtype`` is "float64", or a string of accepted dtype kinds ("iu" for any integer)."""
     value = np.asarray(value)
     if value.shape != tuple(shape):
         raise CheckFailed(f"{call}: {what} has shape {shape_text(value)}, expected {tuple(shape)}")
-    if value.dtype.kind not in dtype_kind:
-        kinds = {"f": "floating point", "iu": "integer", "b": "boolean"}
-        raise CheckFailed(f"{call}: {what} has dtype {value.dtype}, expected {kinds.get(dtype_kind, dtype_kind)}")
+    if dtype == "float64" and value.dtype != np.float64:
+        raise CheckFailed(f"{call}: {what} has dtype {value.dtype}, expected float64 (NumPy's default; avoid float32 and ints)")
+    if dtype != "float64" and value.dtype.kind not in dtype:
+        kinds = {"iu": "integer", "b": "boolean"}
+        raise CheckFailed(f"{call}: {what} has dtype {value.dtype}, expected {kinds.get(dtype, dtype)}")
 
 
 def central_differences(plus: np.ndarray, minus: np.ndarray, upstream: np.ndarray | None, eps: float, shape) -> np.ndarray:

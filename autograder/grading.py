@@ -16,8 +16,8 @@ from functools import cache
 from pathlib import Path
 
 from . import intake
-from .plugin import GradingPlugin, run_checks
-from .reference import ReferenceCase, load_references
+from .plugin import GradingPlugin, Outcome, run_checks
+from .reference import ReferenceCase, available_variants, load_references
 from .rubric import load_rubric
 from .sandbox import Limits, Sandbox, describe_isolation
 
@@ -88,6 +88,17 @@ def references_for(variant: str) -> dict[str, ReferenceCase]:
     return load_references(variant)
 
 
+# A variant run alongside a scored one, never shipped, whose failures count against it: see the
+# rubric's header. (Without its references, as in the student bundle, the scored variant runs alone.)
+TWINS = {"fresh": "public"}
+
+
+def run_variants(variants: tuple[str, ...]) -> tuple[str, ...]:
+    """The variants to run for these scored ones: each, plus its twin where its references exist."""
+    available = available_variants()
+    return tuple(variants) + tuple(twin for twin, scored in TWINS.items() if scored in variants and twin in available)
+
+
 def plan_cases(variants: tuple[str, ...]) -> tuple[list[dict], dict]:
     """The probe plan (id, kind, args per case) and the inputs, for every test the rubric scores."""
     rubric = load_rubric()
@@ -95,7 +106,7 @@ def plan_cases(variants: tuple[str, ...]) -> tuple[list[dict], dict]:
     for variant in variants:
         references = references_for(variant)
         for test in rubric.tests:
-            if not test.runs_in(variant):
+            if not test.runs_in(TWINS.get(variant, variant)):
                 continue
             reference = references[test.id]
             case_id = f"{variant}:{test.id}"
@@ -133,17 +144,17 @@ def grade_submission(
     modules = {f"{m}.py": submission.modules.get(f"{m}.py") or (stubs / f"{m}.py").read_bytes() for m in intake.MODULES}
     for module in submission.missing:
         result.notes.append(f"{module}.py is missing; its tests ran on the starter stub")
-    cases, inputs = plan_cases(variants)
-    sandbox = Sandbox(isolation, limits)
-    run = sandbox.run(modules, stubs, cases, inputs)
-    plugin = GradingPlugin(load_rubric(), variants, run, {v: references_for(v) for v in variants}, set(submission.missing))
+    runs = run_variants(variants)
+    cases, inputs = plan_cases(runs)
+    run = Sandbox(isolation, limits).run(modules, stubs, cases, inputs)
+    sources = {m: modules[f"{m}.py"].decode("utf-8-sig", errors="replace") for m in intake.MODULES}
+    plugin = GradingPlugin(load_rubric(), runs, TWINS, run, {v: references_for(v) for v in runs}, set(submission.missing), sources)
     outcomes = run_checks(plugin)
-    rubric = load_rubric()
-    for test in rubric.tests:
+    for test in load_rubric().tests:
         for variant in variants:
             if not test.runs_in(variant):
                 continue
-            outcome = outcomes[(test.id, variant)]
+            outcome = combined(outcomes, test.id, variant, runs)
             points = test.points[variant]
             result.tests.append(
                 TestResult(test.id, test.module, test.title, variant, points if outcome.passed else 0.0, points, outcome.kind, outcome.message)
@@ -155,6 +166,22 @@ def grade_submission(
     result.peak_memory_bytes = run.peak_memory_bytes
     result.seconds = time.monotonic() - started
     return result
+
+
+def combined(outcomes: dict, test_id: str, variant: str, runs: tuple[str, ...]) -> Outcome:
+    """A scored variant's outcome: its own, unless it passed and its twin (run too) failed."""
+    outcome = outcomes[(test_id, variant)]
+    for twin, scored in TWINS.items():
+        if scored == variant and twin in runs and outcome.passed and not outcomes[(test_id, twin)].passed:
+            failure = outcomes[(test_id, twin)]
+            return Outcome(False, failure.kind, FRESH_FAILURE + failure.message)
+    return outcome
+
+
+FRESH_FAILURE = (
+    "Right on the public inputs, but not on fresh inputs of the same shapes (results must be computed "
+    "from the inputs, never looked up):\n"
+)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -180,7 +207,7 @@ def grade_many(
     on_result=None,
 ) -> list[GradeResult]:
     """Grade every submission with ``jobs`` worker processes; results come back sorted by id."""
-    for variant in variants:
+    for variant in run_variants(variants):
         references_for(variant)  # verify the references once, before any work starts
     jobs_list = [(str(path), submission_id, variants, isolation, limits) for path, submission_id in zip(paths, ids)]
     results = []

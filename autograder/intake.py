@@ -21,6 +21,7 @@ MODULE_FILES = tuple(f"{module}.py" for module in MODULES)
 MAX_MODULE_BYTES = 1 << 20  # a module file bigger than 1 MiB is refused
 MAX_ENTRIES = 10_000  # files in a folder or entries in a zip
 MAX_ARCHIVE_BYTES = 200 << 20  # declared uncompressed size of a whole zip
+MAX_ZIP_FILE_BYTES = 50 << 20  # the zip file itself (its listing is read before anything else)
 IGNORED_FOLDERS = {"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints", "node_modules", ".venv"}
 
 
@@ -139,6 +140,10 @@ def entry_problem(info: zipfile.ZipInfo) -> str | None:
 
 
 def read_zip(archive_path: Path, submission: Submission) -> None:
+    size = archive_path.stat().st_size
+    if size > MAX_ZIP_FILE_BYTES:
+        submission.problem = f"{archive_path.name} is {size >> 20} MiB, more than the {MAX_ZIP_FILE_BYTES >> 20} MiB allowed; submit only your module files"
+        return
     try:
         archive = zipfile.ZipFile(archive_path)
     except (zipfile.BadZipFile, OSError) as error:
@@ -262,11 +267,19 @@ def expand(paths: list[Path], batch: bool) -> list[Path]:
     return found
 
 
+RESERVED_IDS = {"gradebook.csv"}  # names the grader writes next to the submissions' folders
+
+
 def unique_ids(paths: list[Path]) -> list[str]:
     """A distinct id per submission: ``alice`` and ``alice.zip`` become ``alice`` and ``alice-2``."""
-    ids, seen = [], {}
+    ids: list[str] = []
+    taken = set(RESERVED_IDS)
     for path in paths:
         base = submission_id(path)
-        seen[base] = seen.get(base, 0) + 1
-        ids.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+        candidate, copy = base, 1
+        while candidate in taken:
+            copy += 1
+            candidate = f"{base}-{copy}"
+        taken.add(candidate)
+        ids.append(candidate)
     return ids

@@ -58,16 +58,23 @@ class GradingPlugin:
         self,
         rubric: Rubric,
         variants: tuple[str, ...],
+        twins: dict[str, str],
         run: SandboxRun,
         references: dict[str, dict[str, ReferenceCase]],
         missing_modules: set[str],
+        sources: dict[str, str],
     ):
         self.rubric = rubric
-        self.variants = variants
+        self.variants = variants  # every variant run; a twin is scored as twins[variant]
+        self.twins = twins
         self.run = run
         self.references = references
         self.missing = missing_modules
+        self.sources = sources
         self.outcomes: dict[tuple[str, str], Outcome] = {}
+
+    def runs_in(self, test, variant: str) -> bool:
+        return test.runs_in(self.twins.get(variant, variant))
 
     # -- collection ------------------------------------------------------------------------------
 
@@ -75,7 +82,7 @@ class GradingPlugin:
         if "case" not in metafunc.fixturenames:
             return
         test = self.rubric.test(test_id_for(metafunc.module.__name__, metafunc.function.__name__))
-        metafunc.parametrize("variant", [variant for variant in self.variants if test.runs_in(variant)])
+        metafunc.parametrize("variant", [variant for variant in self.variants if self.runs_in(test, variant)])
 
     @pytest.fixture
     def case(self, request, variant: str) -> Case:
@@ -101,7 +108,7 @@ class GradingPlugin:
             wording = UNAVAILABLE_WORDING.get(outcome.status, "{message}")
             raise CaseUnavailable(wording.format(message=outcome.message), outcome.status)
         reference = self.references[variant][test_id]
-        return Case(test_id, variant, reference.args, reference.inputs, reference.outputs, outcome.outputs, outcome.notes)
+        return Case(test_id, variant, reference.args, reference.inputs, reference.outputs, outcome.outputs, outcome.notes, self.sources.get(module, ""))
 
     # -- results ---------------------------------------------------------------------------------
 
@@ -153,6 +160,6 @@ def run_checks(plugin: GradingPlugin) -> dict[tuple[str, str], Outcome]:
         raise RuntimeError(f"the grader's checks could not run (pytest exit code {status}):\n{printed.getvalue()[-2000:]}")
     for test in plugin.rubric.tests:
         for variant in plugin.variants:
-            if test.runs_in(variant) and (test.id, variant) not in plugin.outcomes:
+            if plugin.runs_in(test, variant) and (test.id, variant) not in plugin.outcomes:
                 plugin.outcomes[(test.id, variant)] = Outcome(False, "grader_error", "the grader has no check for this test")
     return plugin.outcomes

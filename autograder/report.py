@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 from .grading import GradeResult, TestResult
@@ -156,12 +157,19 @@ def feedback_markdown(result: GradeResult) -> str:
         lines.append(f"| {test.test_id} [{test.variant}] | {points(test.score)} / {points(test.max_score)} | {KIND_LABELS.get(test.kind, test.kind)} |")
     failures = failure_details(result)
     if failures:
-        lines += ["", "## What went wrong", "", "```", failures.strip(), "```"]
+        lines += ["", "## What went wrong", "", *fenced(failures.strip())]
     if result.printed.strip():
-        lines += ["", "## What your code printed (first lines)", "", "```", result.printed[:MAX_PRINTED].strip(), "```"]
+        lines += ["", "## What your code printed (first lines)", "", *fenced(result.printed[:MAX_PRINTED].strip())]
     if result.isolation:
         lines += ["", f"_Sandbox: {result.isolation}_"]
     return "\n".join(lines) + "\n"
+
+
+def fenced(text: str) -> list[str]:
+    """A markdown code block that ``text`` cannot close early, however many backticks it holds."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, text, fence]
 
 
 def write_atomically(path: Path, text: str) -> None:

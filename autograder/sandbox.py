@@ -46,6 +46,8 @@ HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
 SANDBOX_UID_BASE = 61000  # sandbox uids, when grading as root, are claimed from here up
 MAX_HEADER_BYTES = 64 * 1024
+MEMORY_CHECK_SECONDS = 0.25  # how often the memory of all of a sandbox's processes is added up
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 MAX_ARRAY_ELEMENTS = 2_000_000
 
 
@@ -56,9 +58,10 @@ class Limits:
     total_seconds: float = 60.0
     case_seconds: float = 3.0
     memory_bytes: int = 1 << 30
-    processes: int = 64
+    processes: int = 16
     output_bytes: int = 16 * 1024  # printed output kept for the feedback
-    payload_bytes: int = 32 << 20  # the largest result frame accepted
+    payload_bytes: int = 8 << 20  # the largest result frame accepted (real ones are a few KiB)
+    channel_bytes: int = 64 << 20  # all frames of one launch together
     file_bytes: int = 16 << 20
     tmp_bytes: int = 16 << 20  # size of /tmp inside bubblewrap
 
@@ -95,7 +98,8 @@ class SandboxUnavailable(RuntimeError):
 # Choosing the isolation
 # ----------------------------------------------------------------------------------------------
 
-UID_LOCK_DIR = Path(tempfile.gettempdir()) / "nn-grader-uids"
+# A fixed place (not $TMPDIR), so that every grader on the machine sees the same locks.
+UID_LOCK_DIR = Path("/run/nn-grader-uids" if os.access("/run", os.W_OK) else "/tmp/nn-grader-uids")
 _claimed: tuple[int, int, int] | None = None  # (pid that claimed, uid, lock file descriptor)
 
 
@@ -223,7 +227,7 @@ def bubblewrap_command(stage: Path, inner: list[str]) -> list[str]:
                 made.add(ancestor)
                 command += ["--perms", "0755", "--dir", str(ancestor)]
         command += ["--ro-bind", str(source), str(source)]
-    command += ["--ro-bind", str(HARNESS_DIR), "/grader/harness", "--ro-bind", str(stage), "/sandbox"]
+    command += ["--ro-bind", str(stage), "/sandbox"]
     command += ["--proc", "/proc", "--dev", "/dev", "--size", str(Limits.tmp_bytes), "--tmpfs", "/tmp"]
     command += ["--remount-ro", "/", "--chdir", "/sandbox", "--"]
     return command + inner
@@ -231,9 +235,9 @@ def bubblewrap_command(stage: Path, inner: list[str]) -> list[str]:
 
 def child_command(isolation: str, stage: Path, channel_fd: int) -> list[str]:
     if isolation == "bubblewrap":
-        inner = [sys.executable, "-I", "-B", "/grader/harness/run.py", "/sandbox", str(channel_fd)]
+        inner = [sys.executable, "-I", "-B", "/sandbox/harness/run.py", "/sandbox", str(channel_fd)]
         return bubblewrap_command(stage, inner)
-    return [sys.executable, "-I", "-B", str(HARNESS_DIR / "run.py"), str(stage), str(channel_fd)]
+    return [sys.executable, "-I", "-B", str(stage / "harness" / "run.py"), str(stage), str(channel_fd)]
 
 
 def limit_resources(limits: Limits, drops_privileges: bool):
@@ -281,10 +285,12 @@ class FrameReader:
                     return frames
                 try:
                     header = json.loads(bytes(self.buffer[:end]))
-                except ValueError:
+                except (ValueError, RecursionError):
                     raise ProtocolError("a header line is not JSON") from None
-                size = header.get("payload", 0) if isinstance(header, dict) else None
-                if not isinstance(header, dict) or not isinstance(header.get("event"), str) or not isinstance(size, int):
+                if not isinstance(header, dict):
+                    raise ProtocolError("a header line is malformed")
+                size = header.setdefault("payload", 0)
+                if not isinstance(header.get("event"), str) or not isinstance(size, int) or isinstance(size, bool):
                     raise ProtocolError("a header line is malformed")
                 if not 0 <= size <= self.max_payload:
                     raise ProtocolError(f"a result of {size} bytes exceeds the limit")
@@ -308,8 +314,7 @@ def outcome_from_frame(header: dict, payload: bytes, limits: Limits) -> CaseOutc
         return CaseOutcome("error", "the harness sent an unknown status")
     notes = header.get("notes") if isinstance(header.get("notes"), dict) else {}
     notes = {_text(key, 200): _text(value, 600) for key, value in list(notes.items())[:50]}
-    seconds = header.get("seconds") if isinstance(header.get("seconds"), (int, float)) else 0.0
-    outcome = CaseOutcome(status, _text(header.get("message")), notes=notes, seconds=float(seconds))
+    outcome = CaseOutcome(status, _text(header.get("message")), notes=notes)
     if status == "ok":
         try:
             outcome.outputs = unpack(payload, max_elements=MAX_ARRAY_ELEMENTS)
@@ -360,8 +365,13 @@ def explain_exit(returncode: int, isolation: str, limits: Limits) -> str:
 class ChildProcess:
     """One launch: start the harness, read its frames and output, stop it and everything it made."""
 
-    def __init__(self, isolation: str, stage: Path, limits: Limits, identity: dict | None):
+    def __init__(self, isolation: str, stage: Path, limits: Limits, identity: dict | None, stubbed: set[str], cases: list[str]):
         self.isolation, self.stage, self.limits, self.identity = isolation, stage, limits, identity
+        # What the harness will announce, in order: each module's import, then each case. A frame
+        # for anything else (or out of turn) is ignored, so a submission writing its own frames can
+        # neither reset a time limit nor make the grader store data it did not ask for.
+        self.expected = [f"import:{module}" for module in MODULES if module not in stubbed] + cases
+        self.received_bytes = 0
 
     def run(self, deadline: float, printed: bytearray) -> Launch:
         launch = Launch()
@@ -402,8 +412,14 @@ class ChildProcess:
         selector.register(process.stdout, selectors.EVENT_READ, "output")
         case_deadline = deadline
         exited_at = None
+        next_memory_check = time.monotonic() + MEMORY_CHECK_SECONDS
         while not launch.done:
             now = time.monotonic()
+            if now >= next_memory_check:
+                next_memory_check = now + MEMORY_CHECK_SECONDS
+                if self._memory_in_use(process) > self.limits.memory_bytes:
+                    launch.ending = f"your code used more than {self.limits.memory_bytes >> 20} MiB of memory in all its processes"
+                    return
             if now >= min(deadline, case_deadline):
                 limit = self.limits.case_seconds if case_deadline < deadline else None
                 launch.ending = (
@@ -423,6 +439,10 @@ class ChildProcess:
                 if key.data == "output":
                     printed += data[: max(0, self.limits.output_bytes - len(printed))]
                     continue
+                self.received_bytes += len(data)
+                if self.received_bytes > self.limits.channel_bytes:
+                    launch.ending = "your code sent the grader more data than any right answer needs (did it write to the grader's file descriptor?)"
+                    return
                 try:
                     frames = reader.feed(data)
                 except ProtocolError as error:
@@ -436,14 +456,14 @@ class ChildProcess:
         event = header["event"]
         if event == "ready":
             launch.ready = True
-        elif event == "start" and isinstance(header.get("case"), str):
+        elif event == "start" and launch.current is None and self._next(header.get("case")):
             launch.current = header["case"]
             return time.monotonic() + self.limits.case_seconds
-        elif event == "import" and header.get("module") in MODULES:
+        elif event == "import" and launch.current == f"import:{header.get('module')}":
             status = "ok" if header.get("status") == "ok" else "error"
             launch.imports[header["module"]] = (status, _text(header.get("message")))
             launch.current = None
-        elif event == "result" and isinstance(header.get("case"), str):
+        elif event == "result" and launch.current == header.get("case") and not str(launch.current).startswith("import:"):
             launch.outcomes[header["case"]] = outcome_from_frame(header, payload, self.limits)
             launch.current = None
         elif event == "done":
@@ -451,6 +471,26 @@ class ChildProcess:
             if isinstance(header.get("peak_rss_kib"), int):
                 launch.peak_memory_bytes = header["peak_rss_kib"] * 1024
         return case_deadline
+
+    def _memory_in_use(self, process: subprocess.Popen) -> int:
+        """Resident memory of every process of this sandbox: its uid's, or the child's descendants."""
+        table = list(_process_table())
+        if self.identity is not None:
+            members = {info["pid"] for info in table if info["uid"] == self.identity["uid"]}
+        else:
+            members, grew = {process.pid}, True
+            while grew:
+                found = {info["pid"] for info in table if info["ppid"] in members}
+                grew = not found <= members
+                members |= found
+        return sum(info["rss_pages"] for info in table if info["pid"] in members) * PAGE_BYTES
+
+    def _next(self, case) -> bool:
+        """True when ``case`` is the next thing the plan expects (and consume it)."""
+        if self.expected and case == self.expected[0]:
+            self.expected.pop(0)
+            return True
+        return False
 
     def _stop(self, process: subprocess.Popen, children_before: set[int]) -> None:
         """Kill the child's session, every process of the sandbox uid, and orphans left to us."""
@@ -466,6 +506,8 @@ class ChildProcess:
         process.wait()
         if process.stdout:
             process.stdout.close()
+        if self.identity is not None and self.isolation == "process":
+            remove_files_of(self.identity["uid"])
         for pid in orphans:
             try:
                 os.waitpid(pid, 0)
@@ -497,7 +539,7 @@ def _process_table():
             uid = os.stat(f"/proc/{entry.name}").st_uid
         except (OSError, IndexError):
             continue
-        yield {"pid": int(entry.name), "ppid": int(fields[1]), "session": int(fields[3]), "uid": uid}
+        yield {"pid": int(entry.name), "ppid": int(fields[1]), "session": int(fields[3]), "uid": uid, "rss_pages": int(fields[21])}
 
 
 def kill_processes(selected) -> set[int]:
@@ -517,6 +559,26 @@ def kill_processes(selected) -> set[int]:
                 pass
         time.sleep(0.005)
     return killed
+
+
+def remove_files_of(uid: int) -> None:
+    """Delete what the sandbox uid left in the shared scratch folders (the plain-process sandbox
+    can write there; bubblewrap gives each sandbox a /tmp of its own)."""
+    for folder in (Path(tempfile.gettempdir()), Path("/dev/shm")):
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
 
 
 def _alive(pid: int) -> bool:
@@ -562,6 +624,10 @@ class Sandbox:
         (stage / "stubs").mkdir()
         for module in MODULES:
             shutil.copyfile(stubs_dir / f"{module}.py", stage / "stubs" / f"{module}.py")
+        # A copy, not the live folder: the harness cannot change under a batch that is running.
+        (stage / "harness").mkdir()
+        for path in HARNESS_DIR.glob("*.py"):
+            shutil.copyfile(path, stage / "harness" / path.name)
         (stage / "inputs.bin").write_bytes(pack(inputs))
         os.chmod(stage, 0o755)  # readable by the sandbox uid, writable only by the grader
 
@@ -588,7 +654,7 @@ class Sandbox:
                 "preload": identity is not None and self.isolation == "process",
             }
             (stage / "plan.json").write_text(json.dumps(plan))
-            launch = ChildProcess(self.isolation, stage, self.limits, identity).run(deadline, printed)
+            launch = ChildProcess(self.isolation, stage, self.limits, identity, stubbed, list(remaining)).run(deadline, printed)
             launches += 1
             peak_memory = max(peak_memory, launch.peak_memory_bytes)
             for module, outcome in launch.imports.items():

@@ -28,13 +28,15 @@ def load_probes():
 
 
 def grade_in_process(variants=("public", "hidden")) -> tuple[float, float]:
-    """Score of solution/ with every probe and check run here; returns (score, seconds)."""
+    """Score of solution/ with every probe and check run here (the same cases as a real grade,
+    fresh twins included); returns (score, seconds)."""
     import solution  # noqa: F401 - the package under test, imported here on purpose
 
     probes = load_probes()
     modules = {module: sys.modules[f"solution.{module}"] for module in MODULES}
     files = {str(ROOT / "solution" / f"{module}.py") for module in MODULES}
-    cases, inputs = grading.plan_cases(variants)
+    runs = grading.run_variants(variants)
+    cases, inputs = grading.plan_cases(runs)
     started = time.perf_counter()
     outcomes = {}
     for case in cases:
@@ -42,8 +44,14 @@ def grade_in_process(variants=("public", "hidden")) -> tuple[float, float]:
         probes.PROBES[case["kind"]](modules, probe)
         outcomes[case["id"]] = CaseOutcome("ok", outputs=probe.outputs, notes=probe.notes)
     run = SandboxRun(outcomes, {module: ("ok", "") for module in MODULES}, "none", "", 0, 0.0, 0.0)
-    plugin = GradingPlugin(load_rubric(), variants, run, {v: grading.references_for(v) for v in variants}, set())
+    sources = {module: (ROOT / "solution" / f"{module}.py").read_text() for module in MODULES}
+    plugin = GradingPlugin(load_rubric(), runs, grading.TWINS, run, {v: grading.references_for(v) for v in runs}, set(), sources)
     results = run_checks(plugin)
     seconds = time.perf_counter() - started
-    score = sum(load_rubric().test(test_id).points[variant] for (test_id, variant), outcome in results.items() if outcome.passed)
+    score = sum(
+        test.points[variant]
+        for test in load_rubric().tests
+        for variant in variants
+        if test.runs_in(variant) and grading.combined(results, test.id, variant, runs).passed
+    )
     return score, seconds

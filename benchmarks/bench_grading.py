@@ -28,7 +28,7 @@ from pathlib import Path
 
 from baseline import ROOT, grade_in_process
 
-from autograder.grading import grade_submission, plan_cases, stubs_dir
+from autograder.grading import grade_submission, plan_cases, run_variants, stubs_dir
 from autograder.sandbox import Sandbox
 
 MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
@@ -66,7 +66,7 @@ def cold_full_grade(repeats: int) -> tuple[list[float], list[float]]:
 
 def sandbox_peak_memory(source_of: dict[str, str]) -> int:
     """Peak resident memory of the sandboxed harness over one full run (as it reports it)."""
-    cases, inputs = plan_cases(("public", "hidden"))
+    cases, inputs = plan_cases(run_variants(("public", "hidden")))
     run = Sandbox().run({name: text.encode() for name, text in source_of.items()}, stubs_dir(), cases, inputs)
     return run.peak_memory_bytes
 
@@ -92,8 +92,8 @@ def main() -> None:
     peak_hog = sandbox_peak_memory(hog)
 
     full_wall, full_cpu, base = statistics.median(walls), statistics.median(cpus), statistics.median(baseline)
-    tests = len(plan_cases(("public", "hidden"))[0])
-    print(f"grading solution/ with all {tests} cases (public + hidden); medians of {repeats} runs")
+    tests = len(plan_cases(run_variants(("public", "hidden")))[0])
+    print(f"grading solution/ with all {tests} cases (public, their fresh twins, hidden); medians of {repeats} runs")
     print(f"  full grade, warm process      wall {full_wall:6.3f} s   CPU {full_cpu:6.3f} s   score {score:g}")
     print(f"  full grade, cold process      wall {statistics.median(cold_walls):6.3f} s   CPU {statistics.median(cold_cpus):6.3f} s")
     print(f"  same checks in-process        wall {base:6.3f} s                  score {baseline_score:g}")

@@ -107,13 +107,16 @@ def test_a_failed_comparison_shows_call_shapes_values_and_largest_error(graded_m
         assert part in text, text
 
 
-def test_hidden_tests_use_other_inputs_than_public_ones():
-    public, hidden = load_references("public"), load_references("hidden")
-    assert public.keys() == hidden.keys()
+@pytest.mark.parametrize("other", ["hidden", "fresh"])
+def test_hidden_and_fresh_tests_use_other_inputs_than_public_ones(other):
+    public, unshipped = load_references("public"), load_references(other)
+    assert public.keys() == unshipped.keys()
     for test_id in public:
-        for name, array in public[test_id].inputs.items():
-            other = hidden[test_id].inputs[name]
-            assert array.shape != other.shape or not np.array_equal(array, other), f"{test_id}: {name} is the same"
+        differs = [
+            name for name, array in public[test_id].inputs.items()
+            if array.shape != unshipped[test_id].inputs[name].shape or not np.array_equal(array, unshipped[test_id].inputs[name])
+        ]
+        assert differs, f"{test_id}: every input is the same in {other} as in public"
 
 
 def test_every_rubric_test_has_exactly_one_check_and_the_total_is_100():
@@ -125,7 +128,7 @@ def test_every_rubric_test_has_exactly_one_check_and_the_total_is_100():
         text = path.read_text()
         checks |= {f"{module}.{line.split('(')[0][len('def test_'):]}" for line in text.splitlines() if line.startswith("def test_")}
     assert checks == {test.id for test in rubric.tests}
-    assert available_variants() == ["hidden", "public"]
+    assert available_variants() == ["fresh", "hidden", "public"]
 
 
 def test_grading_refuses_a_damaged_reference_file(tmp_path):

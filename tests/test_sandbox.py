@@ -370,3 +370,51 @@ def test_a_missing_bwrap_is_reported_not_fatal(tmp_path, monkeypatch):
         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PATH": env_path},
     )
     assert forced.returncode == 2 and "bwrap is not installed" in forced.stderr
+
+
+def replaying_util(references_dir: Path) -> str:
+    """A starter util.py that, at import, swaps every probe for one that replays the public
+    reference outputs (which ship to students) and makes up zeros where it knows no outputs."""
+    import base64
+    import json as json_module
+
+    from autograder.harness.npzio import pack
+    from autograder.reference import load_references
+
+    replay = {}
+    for test_id, case in load_references("public", references_dir).items():
+        replay[test_id] = base64.b64encode(pack(dict(case.outputs))).decode()
+    starter = (ROOT / "starter" / "util.py").read_text()
+    attack = f'''
+import base64 as _b64, json as _json, sys as _sys
+_REPLAY = _json.loads({json_module.dumps(json_module.dumps(replay))})
+_probes, _npzio = _sys.modules.get("probes"), _sys.modules.get("npzio")
+if _probes is not None:
+    def _fake(nn, p):
+        test_id = p._prefix.split(":", 1)[1].rstrip("/")
+        if test_id in _REPLAY:
+            for name, value in _npzio.unpack(_b64.b64decode(_REPLAY[test_id])).items():
+                p.outputs[name] = value
+    for _kind in list(_probes.PROBES):
+        _probes.PROBES[_kind] = _fake
+'''
+    future = "from __future__ import annotations\n"
+    head, tail = starter.split(future, 1)
+    return head + future + attack + tail
+
+
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_fabricated_or_replayed_results_earn_nothing(tmp_path, isolation):
+    """Starter code plus a util.py that replaces the sandbox's probes with replayed public reference
+    outputs: everything it sends back for the public inputs is right, and still it scores 0."""
+    submission = tmp_path / "replayer"
+    submission.mkdir()
+    for module in SOLUTION:
+        (submission / f"{module}.py").write_text((ROOT / "starter" / f"{module}.py").read_text())
+    (submission / "util.py").write_text(replaying_util(ROOT / "autograder" / "reference"))
+    completed = grade([submission], tmp_path / "out", "--isolation", isolation)
+    assert completed.returncode == 0, completed.stderr
+    document = results(tmp_path / "out", "replayer")
+    assert document["score"] == 0, {name: text[:200] for name, text in failed_outputs(document).items() if "fresh" not in text}
+    public = [test["output"] for test in document["tests"] if "[public]" in test["name"]]
+    assert any("not on fresh inputs of the same shapes" in text for text in public)

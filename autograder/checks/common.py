@@ -3,6 +3,12 @@
 Checks see only plain arrays: the inputs that were sent, the reference outputs of the solution, and
 what the sandboxed submission sent back. A check fails by raising ``CheckFailed`` (through the
 helpers here) with a message for the student.
+
+Everything the sandbox sends back comes from a process the submission controls, so every point is
+earned against data the submission never sees: reference outputs (on hidden inputs, or on "fresh"
+twins of the public ones), or the submission's own source text. Observations that only the
+sandbox can make (an input left unchanged, the lines a call ran) are checked too, but never on
+their own: a test that relies on them also requires the values its calls returned to be right.
 """
 
 from __future__ import annotations
@@ -12,9 +18,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograder import tolerances
+from autograder.checks.loops import loops_in
 from autograder.compare import (
     CheckFailed,
     central_differences,
+    close,
     require_close,
     require_shape_and_dtype,
     shape_text,
@@ -25,7 +33,7 @@ NOT_IMPLEMENTED = "Not implemented yet"
 
 @dataclass
 class Case:
-    """One test in one variant: inputs, reference outputs and the submission's outputs."""
+    """One test in one variant: inputs, reference outputs, the submission's outputs and source."""
 
     test_id: str
     variant: str
@@ -34,6 +42,7 @@ class Case:
     expected: dict[str, np.ndarray]
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    source: str = ""  # the submission's module file, as text (read, never run, by the grader)
 
     def output(self, name: str, call: str) -> np.ndarray:
         """The submission's value called ``name``; a failure naming the call when it is missing."""
@@ -42,34 +51,38 @@ class Case:
             raise CheckFailed(f"{call}: no result came back" + (f" ({reason})" if reason else ""))
         return self.outputs[name]
 
-    def note_for(self, label: str) -> str | None:
-        """The error recorded while calling ``label``, if any."""
-        return self.notes.get(label)
+    @property
+    def reveal(self) -> bool:
+        """Whether messages may show expected values: only for inputs students already have."""
+        return self.variant == "public"
 
 
 def shapes_of(case: Case, *names: str) -> str:
     return ", ".join(f"{name} of shape {shape_text(case.inputs[name])}" for name in names)
 
 
+def batch_size(case: Case) -> int | None:
+    return next((len(value) for value in case.inputs.values() if np.ndim(value) == 2), None)
+
+
 def matches_reference(
     case: Case, name: str, call: str, *, what: str | None = None, advice: str | None = None, suspects=None
 ) -> None:
     """The submission's ``name`` equals the reference's, within tolerances.REFERENCE."""
-    batch = next((len(value) for value in case.inputs.values() if np.ndim(value) == 2), None)
     require_close(
         case.output(name, call),
         case.expected[name],
         tolerances.REFERENCE,
         what=what or name,
         call=call,
-        batch_size=batch,
+        batch_size=batch_size(case),
         suspects=suspects,
         advice=advice,
-        reveal=case.variant == "public",
+        reveal=case.reveal,
     )
 
 
-def matches_finite_differences(
+def gradient_matches(
     case: Case,
     analytic: str,
     stack: str,
@@ -80,35 +93,46 @@ def matches_finite_differences(
     suspects=None,
     advice: str | None = None,
 ) -> None:
-    """The analytic gradient ``analytic`` equals central differences of the submission's own forward.
+    """The gradient ``analytic`` equals the reference gradient.
 
-    ``stack`` names the recorded forward outputs at ``point`` +- eps (``<stack>_plus/_minus``);
-    ``upstream`` is the dL/dY the loss L = sum(upstream * forward) uses, or None for a scalar forward.
+    When it does not, central differences of the submission's own forward (its outputs at
+    ``point`` +- eps, recorded as ``<stack>_plus/_minus``; ``upstream`` is the dL/dY of
+    L = sum(upstream * forward), or None for a scalar forward) tell the student whether the
+    backward is at fault or the forward it differentiates.
     """
-    gradient = case.output(analytic, call)
-    plus, minus = case.output(f"{stack}_plus", call), case.output(f"{stack}_minus", call)
-    expected_stack = (point.size, *(np.shape(upstream) if upstream is not None else ()))
-    if plus.shape != expected_stack or minus.shape != expected_stack:
-        raise CheckFailed(
-            f"{call}: your forward returned outputs of shape {shape_text(plus[0]) if plus.ndim else '()'}, "
-            f"expected {shape_text(upstream) if upstream is not None else 'a single number'}, so the gradient "
-            "could not be checked against finite differences of it"
-        )
-    if not (np.all(np.isfinite(plus)) and np.all(np.isfinite(minus))):
-        raise CheckFailed(f"{call}: your forward returned nan or inf near these inputs, so its gradient cannot be checked")
-    numerical = central_differences(plus, minus, upstream, tolerances.FINITE_DIFFERENCE_STEP, point.shape)
-    batch = len(point) if np.ndim(point) == 2 else None
+    received = case.output(analytic, call)
+    expected = case.expected[analytic]
+    if close(received, expected, tolerances.REFERENCE):
+        return
+    diagnosis = own_forward_diagnosis(case, received, stack, point, upstream)
     require_close(
-        gradient,
-        numerical,
-        tolerances.GRADIENT,
-        what=f"{analytic} (compared with central differences of your forward)",
+        received,
+        expected,
+        tolerances.REFERENCE,
+        what=f"{analytic} (the gradient)",
         call=call,
-        batch_size=batch,
+        batch_size=len(point) if np.ndim(point) == 2 else None,
         suspects=suspects,
-        advice=advice,
-        reveal=case.variant == "public",
+        advice="; ".join(part for part in (advice, diagnosis) if part) or None,
+        reveal=case.reveal,
     )
+
+
+def own_forward_diagnosis(case: Case, received, stack: str, point: np.ndarray, upstream) -> str | None:
+    """What central differences of the submission's own forward say about its backward."""
+    plus, minus = case.outputs.get(f"{stack}_plus"), case.outputs.get(f"{stack}_minus")
+    expected_stack = (point.size, *(np.shape(upstream) if upstream is not None else ()))
+    if plus is None or minus is None or plus.shape != expected_stack or minus.shape != expected_stack:
+        return None
+    if not (np.all(np.isfinite(plus)) and np.all(np.isfinite(minus))):
+        return "your forward returns nan or inf near these inputs"
+    numerical = central_differences(plus, minus, upstream, tolerances.FINITE_DIFFERENCE_STEP, point.shape)
+    if close(received, numerical, tolerances.GRADIENT):
+        return (
+            "your backward agrees with finite differences of your own forward, so that forward computes "
+            "another function than the assignment's: fix the forward (see its test) and this gradient follows"
+        )
+    return "it does not agree with finite differences of your own forward either: the backward's formula is off"
 
 
 def calls_succeeded(case: Case, labels: list[str]) -> None:
@@ -120,6 +144,12 @@ def calls_succeeded(case: Case, labels: list[str]) -> None:
     if not_implemented:  # other failures are most likely consequences of these
         raise CheckFailed(f"{NOT_IMPLEMENTED}: " + ", ".join(not_implemented))
     raise CheckFailed("could not run this check:\n" + "\n".join(f"  {label}: {note}" for label, note in failed.items()))
+
+
+def results_right(case: Case, names: list[str], call: str) -> None:
+    """The recorded results of the calls a property check made are themselves right."""
+    for name in names:
+        matches_reference(case, name, call, what=f"the result {name}")
 
 
 def unchanged(case: Case, names: dict[str, str], call: str) -> None:
@@ -137,18 +167,23 @@ def unchanged(case: Case, names: dict[str, str], call: str) -> None:
         )
 
 
-def loops_over_examples(case: Case, labels: list[str], allowed_loops: str = "") -> None:
-    """None of the functions runs more of the student's lines on 64 rows than on 8."""
-    looping, missing = [], []
-    for label in labels:
-        if label not in case.outputs:
-            missing.append(f"{label} ({case.notes.get(label, 'no result')})")
+def loops_over_examples(case: Case, functions: list[str], allowed_loops: str = "") -> None:
+    """None of the functions loops in Python: its source holds no loop (read here, where the
+    submission cannot interfere), and in the sandbox it ran no more of the student's lines on 64
+    rows than on 8. The results of those runs must be right too."""
+    calls_succeeded(case, functions)
+    for label in functions:
+        for size in ("small", "large"):
+            matches_reference(case, f"{label}/{size}", f"{label} on {8 if size == 'small' else 64} rows")
+    looping = []
+    for label in functions:
+        found = loops_in(case.source, label)
+        if found:
+            looping.append(f"{label} has {', '.join(found)}")
             continue
-        small, large = (int(value) for value in case.outputs[label])
+        small, large = (int(value) for value in case.output(label, label))
         if large > small + tolerances.VECTORISED_LINE_SLACK:
             looping.append(f"{label} ran {small} lines of your code on 8 rows but {large} on 64 rows")
-    if missing:
-        raise CheckFailed("could not check these for loops: " + "; ".join(missing))
     if looping:
         raise CheckFailed(
             "these loop over the examples of the batch: " + "; ".join(looping) + ". Use whole-array "

@@ -6,10 +6,11 @@ import numpy as np
 
 from autograder.checks.common import (
     calls_succeeded,
+    gradient_matches,
     has_shape_and_dtype,
     loops_over_examples,
-    matches_finite_differences,
     matches_reference,
+    results_right,
     shapes_of,
     unchanged,
 )
@@ -22,9 +23,7 @@ def forward(case, name: str, **hints) -> None:
 
 def backward(case, name: str, **hints) -> None:
     Z, dY = case.inputs["Z"], case.inputs["dY"]
-    matches_finite_differences(
-        case, "dZ", "Y", Z, dY, f"{name}.backward(Z, dY) with {shapes_of(case, 'Z', 'dY')}", **hints
-    )
+    gradient_matches(case, "dZ", "Y", Z, dY, f"{name}.backward(Z, dY) with {shapes_of(case, 'Z', 'dY')}", **hints)
 
 
 def passes_dY_through(case) -> dict:
@@ -95,15 +94,17 @@ def test_shapes_and_dtypes(case):
             Z = case.inputs[f"{variant}/Z"]
             for output, method in (("Y", "forward"), ("dZ", "backward")):
                 call = f"{name}.{method} ({variant.replace('_', ' ')}, Z of shape {Z.shape})"
-                has_shape_and_dtype(case, f"{name}/{variant}/{output}", Z.shape, "f", call)
+                has_shape_and_dtype(case, f"{name}/{variant}/{output}", Z.shape, "float64", call)
+                matches_reference(case, f"{name}/{variant}/{output}", call, what=output)
 
 
 def test_inputs_unchanged(case):
     for name in ("Sigmoid", "TanH", "ReLU", "SoftMax"):
-        calls_succeeded(case, [f"{name}.forward", f"{name}.backward"])
-        unchanged(case, {f"{name}/Z": "Z", f"{name}/dY": "dY"}, f"{name}.forward / {name}.backward")
+        call = f"{name}.forward / {name}.backward"
+        calls_succeeded(case, [f"{name}.forward", f"{name}.backward", f"{name}/Y", f"{name}/dZ"])
+        results_right(case, [f"{name}/Y", f"{name}/dZ"], call)
+        unchanged(case, {f"{name}/Z": "Z", f"{name}/dY": "dY"}, call)
 
 
 def test_vectorised(case):
-    calls_succeeded(case, case.args["functions"])
     loops_over_examples(case, case.args["functions"], allowed_loops="only SoftMax.backward may loop over rows")

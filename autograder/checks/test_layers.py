@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.checks.common import (
-    calls_succeeded,
+    gradient_matches,
     has_shape_and_dtype,
     loops_over_examples,
-    matches_finite_differences,
     matches_reference,
+    results_right,
     shapes_of,
     unchanged,
 )
@@ -63,7 +63,7 @@ def test_cache(case):
 
 def test_backward_input(case):
     W = case.inputs["W"]
-    matches_finite_differences(
+    gradient_matches(
         case, "dX", "Y_X", case.inputs["X"], case.inputs["dY"], backward_call(case),
         suspects={"this skips the activation's derivative: dZ = activation.backward(Z, dLdY)": case.inputs["dY"] @ W.T},
     )
@@ -72,7 +72,7 @@ def test_backward_input(case):
 def test_backward_weights(case):
     X, dY = case.inputs["X"], case.inputs["dY"]
     dZ = pre_activation_gradient(case)
-    matches_finite_differences(
+    gradient_matches(
         case, "dW", "Y_W", case.inputs["W"], dY, backward_call(case) + ", then gradients['W']",
         suspects={
             "this skips the activation's derivative: dZ = activation.backward(Z, dLdY)": X.T @ dY,
@@ -84,7 +84,7 @@ def test_backward_weights(case):
 def test_backward_bias(case):
     dY = case.inputs["dY"]
     dZ = pre_activation_gradient(case)
-    matches_finite_differences(
+    gradient_matches(
         case, "db", "Y_b", case.inputs["b"], dY, backward_call(case) + ", then gradients['b']",
         suspects={
             "this averages dZ over the batch: the bias gradient is the sum over axis 0": dZ.mean(axis=0, keepdims=True),
@@ -96,31 +96,27 @@ def test_backward_bias(case):
 def test_gradients_overwritten(case):
     call = "FullyConnectedLayer.backward called twice (forward, backward, forward, backward)"
     for key in ("dW", "db"):
-        twice, once = case.output(f"twice/{key}", call), case.output(f"once/{key}", call)
-        if twice.shape != once.shape or not np.allclose(twice, once, rtol=1e-9, atol=1e-12):
-            raise CheckFailed(
-                f"{call}: gradients['{key[1:]}'] after the second backward differs from a fresh layer's after one "
-                "backward. Assign the gradient (gradients['W'] = ...) instead of adding to it (+=)."
-            )
+        accumulated = case.expected[f"first/{key}"] + case.expected[f"second/{key}"]
+        matches_reference(
+            case, f"second/{key}", call, what=f"gradients['{key[1:]}'] after the second backward",
+            suspects={"the second backward added to the first one's gradient: assign (gradients['W'] = ...) instead of +=": accumulated},
+        )
 
 
 def test_batch_of_one_non_square(case):
     call = f"FullyConnectedLayer with a batch of one: {shapes_of(case, 'X', 'W', 'b', 'dY')}"
     X, W, b, dY = (case.inputs[name] for name in ("X", "W", "b", "dY"))
     matches_reference(case, "Y", call + ", forward")
-    has_shape_and_dtype(case, "dX", X.shape, "f", call + ", backward's dL/dX")
+    has_shape_and_dtype(case, "dX", X.shape, "float64", call + ", backward's dL/dX")
     for key, wrt, point in (("dX", "Y_X", X), ("dW", "Y_W", W), ("db", "Y_b", b)):
-        matches_finite_differences(case, key, wrt, point, dY, f"{call}, backward ({key})")
+        gradient_matches(case, key, wrt, point, dY, f"{call}, backward ({key})")
 
 
 def test_inputs_unchanged(case):
-    unchanged(
-        case,
-        {"X": "X", "dY": "dY", "W": "W", "b": "b"},
-        "FullyConnectedLayer.forward / backward",
-    )
+    call = "FullyConnectedLayer.forward / backward"
+    results_right(case, ["Y", "dX", "dW", "db"], call)
+    unchanged(case, {"X": "X", "dY": "dY", "W": "W", "b": "b"}, call)
 
 
 def test_vectorised(case):
-    calls_succeeded(case, ["FullyConnectedLayer.forward", "FullyConnectedLayer.backward"])
     loops_over_examples(case, ["FullyConnectedLayer.forward", "FullyConnectedLayer.backward"])

@@ -6,10 +6,11 @@ import numpy as np
 
 from autograder.checks.common import (
     calls_succeeded,
+    gradient_matches,
     has_shape_and_dtype,
     loops_over_examples,
-    matches_finite_differences,
     matches_reference,
+    results_right,
     shapes_of,
     unchanged,
 )
@@ -44,7 +45,7 @@ def test_cross_entropy_forward(case):
 
 def test_cross_entropy_backward(case):
     Y = case.inputs["Y"]
-    matches_finite_differences(
+    gradient_matches(
         case, "dY_hat", "L", case.inputs["Y_hat"], None, backward_call(case, "CrossEntropyLoss"),
         suspects={"this is Y_hat - Y, the gradient with respect to the softmax's input, not its output": case.inputs["Y_hat"] - Y},
     )
@@ -72,7 +73,7 @@ def test_mse_forward(case):
 
 def test_mse_backward(case):
     Y, Y_hat = case.inputs["Y"], case.inputs["Y_hat"]
-    matches_finite_differences(
+    gradient_matches(
         case, "dY_hat", "L", Y_hat, None, backward_call(case, "MSELoss"),
         suspects={"the sign is flipped: the derivative of (Y - Y_hat)**2 with respect to Y_hat is -2 (Y - Y_hat)": 2 * (Y - Y_hat) / len(Y)},
     )
@@ -91,16 +92,18 @@ def test_shapes_and_types(case):
             Y_hat = case.inputs[f"{variant}/Y_hat"]
             where = f"({variant.replace('_', ' ')}, Y_hat of shape {Y_hat.shape})"
             scalar(case, f"{name}/{variant}/L", f"{name}.forward {where}")
-            has_shape_and_dtype(case, f"{name}/{variant}/dY_hat", Y_hat.shape, "f", f"{name}.backward {where}")
+            matches_reference(case, f"{name}/{variant}/L", f"{name}.forward {where}", what="L")
+            has_shape_and_dtype(case, f"{name}/{variant}/dY_hat", Y_hat.shape, "float64", f"{name}.backward {where}")
+            matches_reference(case, f"{name}/{variant}/dY_hat", f"{name}.backward {where}", what="dY_hat")
 
 
 def test_inputs_unchanged(case):
     for name in LOSSES:
-        calls_succeeded(case, [f"{name}.forward", f"{name}.backward"])
-        unchanged(case, {f"{name}/Y": "Y", f"{name}/Y_hat": "Y_hat"}, f"{name}.forward / {name}.backward")
+        call = f"{name}.forward / {name}.backward"
+        calls_succeeded(case, [f"{name}.forward", f"{name}.backward", f"{name}/L", f"{name}/dY_hat"])
+        results_right(case, [f"{name}/L", f"{name}/dY_hat"], call)
+        unchanged(case, {f"{name}/Y": "Y", f"{name}/Y_hat": "Y_hat"}, call)
 
 
 def test_vectorised(case):
-    labels = [f"{name}.{method}" for name in LOSSES for method in ("forward", "backward")]
-    calls_succeeded(case, labels)
-    loops_over_examples(case, labels)
+    loops_over_examples(case, [f"{name}.{method}" for name in LOSSES for method in ("forward", "backward")])

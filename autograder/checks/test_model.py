@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks.common import calls_succeeded, has_shape_and_dtype, matches_reference, shapes_of, unchanged
+from autograder.checks.common import calls_succeeded, has_shape_and_dtype, matches_reference, results_right, shapes_of, unchanged
 from autograder.compare import CheckFailed
 
 
@@ -64,5 +64,6 @@ def test_batch_of_one(case):
 
 def test_inputs_unchanged(case):
     labels = ["NeuralNetworkModel.forward", "NeuralNetworkModel.predict", "NeuralNetworkModel.backward"]
-    calls_succeeded(case, labels)
+    calls_succeeded(case, labels + ["result/Y_hat", "result/labels", "result/L"])
+    results_right(case, ["result/Y_hat", "result/labels", "result/L"], "NeuralNetworkModel.forward / predict / backward")
     unchanged(case, {"X": "X", "Y": "Y", "Y_hat": "Y_hat"}, "NeuralNetworkModel.forward / predict / backward")

@@ -59,6 +59,10 @@ def test_state_per_layer_and_parameter(case):
 
 def test_in_place_gradients_unchanged(case):
     calls_succeeded(case, ["SGD.step", "Adam.step"])
+    for name in ("SGD", "Adam"):
+        for position, keys in enumerate(case.args["layout"]):
+            for key in keys:
+                matches_reference(case, f"{name}/layer{position}/{key}/value", f"{name}.step", what=f"layer {position}'s {key!r} after the step")
     problems = []
     for name in ("SGD", "Adam"):
         for position, keys in enumerate(case.args["layout"]):

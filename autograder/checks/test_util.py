@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from autograder.checks.common import calls_succeeded, has_shape_and_dtype, loops_over_examples, matches_reference, unchanged
+from autograder.checks.common import calls_succeeded, has_shape_and_dtype, loops_over_examples, matches_reference, results_right, unchanged
 from autograder.compare import CheckFailed
 
 
@@ -28,7 +28,7 @@ def test_one_hot(case):
 
 def test_one_hot_num_classes(case):
     call = one_hot_call(case)
-    has_shape_and_dtype(case, "Y", case.expected["Y"].shape, "f", call)
+    has_shape_and_dtype(case, "Y", case.expected["Y"].shape, "float64", call)
     matches_reference(case, "Y", call)
 
 
@@ -95,7 +95,10 @@ def expected_sizes(m: int, config: dict) -> list[int]:
 
 def test_loader_batch_sizes(case):
     m = len(case.inputs["X"])
-    for config, call, _, sizes, _, _ in loader_passes(case):
+    for config, call, _, sizes, X, _ in loader_passes(case):
+        original_rows(case, X, call)
+        if sum(sizes) != len(X):
+            raise CheckFailed(f"{call}: the batch sizes {list(sizes)} do not add up to the {len(X)} rows yielded")
         if list(sizes) != expected_sizes(m, config):
             raise CheckFailed(f"{call}: batch sizes {list(sizes)}, expected {expected_sizes(m, config)}")
 
@@ -131,11 +134,11 @@ def test_loader_reshuffles_each_pass(case):
 
 
 def test_inputs_unchanged(case):
-    calls_succeeded(case, ["one_hot", "DataLoader", "DataLoader.__iter__"])
+    calls_succeeded(case, ["one_hot", "result/one_hot", "DataLoader", "DataLoader.__iter__"])
+    results_right(case, ["result/one_hot"], "one_hot")
     unchanged(case, {"labels": "labels"}, "one_hot")
     unchanged(case, {"X": "X", "Y": "Y"}, "iterating over a DataLoader with shuffle=True")
 
 
 def test_vectorised(case):
-    calls_succeeded(case, ["one_hot"])
     loops_over_examples(case, ["one_hot"])

@@ -229,23 +229,39 @@ def activation_inputs_unchanged(nn, p: Probe) -> None:
     for name in STUDENT_ACTIVATIONS:
         activation = getattr(nn["activations"], name)()
         Z, dY = p.input("Z"), p.input("dY")
-        p.attempt(f"{name}.forward", activation.forward, Z)
-        p.attempt(f"{name}.backward", activation.backward, Z, dY)
+        put_result(p, f"{name}/Y", p.attempt(f"{name}.forward", activation.forward, Z))
+        put_result(p, f"{name}/dZ", p.attempt(f"{name}.backward", activation.backward, Z, dY))
         p.put(f"{name}/Z", Z)
         p.put(f"{name}/dY", dY)
+
+
+def put_result(p: Probe, name: str, value) -> None:
+    """Record ``value`` when the call that made it succeeded (a failed call is in p.notes)."""
+    if value is not None:
+        p.attempt(name, p.put, name, value)
 
 
 def activation_line_counts(nn, p: Probe) -> None:
     for label in p.args["functions"]:  # like "ReLU.forward"
         name, method = label.split(".")
         activation = getattr(nn["activations"], name)()
-        counts = []
-        for size in ("small", "large"):
-            Z, dY = p.input(f"{size}/Z"), p.input(f"{size}/dY")
-            call = (lambda: activation.forward(Z)) if method == "forward" else (lambda: activation.backward(Z, dY))
-            counts.append(p.attempt(label, p.count_lines, call))
-        if None not in counts:
-            p.put(label, np.array(counts))
+        calls = {
+            size: (lambda Z=p.input(f"{size}/Z"), dY=p.input(f"{size}/dY"): activation.forward(Z) if method == "forward" else activation.backward(Z, dY))
+            for size in ("small", "large")
+        }
+        record_line_counts(p, label, calls)
+
+
+def record_line_counts(p: Probe, label: str, calls: dict) -> None:
+    """Lines run by each call (see Probe.count_lines), and each call's result, for the parent."""
+    counts = []
+    for size, call in calls.items():
+        result = {}
+        counts.append(p.attempt(label, p.count_lines, lambda: result.setdefault("value", call())))
+        if "value" in result:
+            put_result(p, f"{label}/{size}", result["value"])
+    if None not in counts:
+        p.put(label, np.array(counts))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -301,39 +317,30 @@ def layer_backward(nn, p: Probe) -> None:
 def layer_gradients_overwritten(nn, p: Probe) -> None:
     X, W, b = p.input("X"), p.input("W"), p.input("b")
     layer = make_layer(nn, W.copy(), b.copy())
-    for upstream in ("dY_first", "dY_second"):
+    for call, upstream in (("first", "dY_first"), ("second", "dY_second")):
         layer.forward(X.copy())
         layer.backward(p.input(upstream))
-    fresh = make_layer(nn, W.copy(), b.copy())
-    fresh.forward(X.copy())
-    fresh.backward(p.input("dY_second"))
-    for key in ("W", "b"):
-        p.put(f"twice/d{key}", require(layer.gradients, key, "after backward, gradients"))
-        p.put(f"once/d{key}", require(fresh.gradients, key, "after backward, gradients"))
+        for key in ("W", "b"):
+            p.put(f"{call}/d{key}", require(layer.gradients, key, "after backward, gradients"))
 
 
 def layer_inputs_unchanged(nn, p: Probe) -> None:
     X, W, b, dY = p.input("X"), p.input("W"), p.input("b"), p.input("dY")
     layer = make_layer(nn, W, b)
-    layer.forward(X)
-    layer.backward(dY)
+    p.put("Y", layer.forward(X))
+    p.put("dX", layer.backward(dY))
+    for key in ("W", "b"):
+        p.put(f"d{key}", require(layer.gradients, key, "after backward, gradients"))
     for name, value in (("X", X), ("dY", dY), ("W", W), ("b", b)):
         p.put(name, value)
 
 
 def layer_line_counts(nn, p: Probe) -> None:
-    for method in ("forward", "backward"):
-        counts = []
-        for size in ("small", "large"):
-            layer = make_layer(nn, p.input("W"), p.input("b"))
-            X, dY = p.input(f"{size}/X"), p.input(f"{size}/dY")
-            if method == "forward":
-                counts.append(p.attempt(f"FullyConnectedLayer.{method}", p.count_lines, layer.forward, X))
-            else:
-                p.attempt("FullyConnectedLayer.forward", layer.forward, X)
-                counts.append(p.attempt(f"FullyConnectedLayer.{method}", p.count_lines, layer.backward, dY))
-        if None not in counts:
-            p.put(f"FullyConnectedLayer.{method}", np.array(counts))
+    layers = {size: make_layer(nn, p.input("W"), p.input("b")) for size in ("small", "large")}
+    forwards = {size: (lambda layer=layer, X=p.input(f"{size}/X"): layer.forward(X)) for size, layer in layers.items()}
+    record_line_counts(p, "FullyConnectedLayer.forward", forwards)
+    backwards = {size: (lambda layer=layer, dY=p.input(f"{size}/dY"): layer.backward(dY)) for size, layer in layers.items()}
+    record_line_counts(p, "FullyConnectedLayer.backward", backwards)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -376,8 +383,8 @@ def loss_inputs_unchanged(nn, p: Probe) -> None:
     for name in STUDENT_LOSSES:
         loss = getattr(nn["loss"], name)()
         Y, Y_hat = p.input("Y"), p.input("Y_hat")
-        p.attempt(f"{name}.forward", loss.forward, Y, Y_hat)
-        p.attempt(f"{name}.backward", loss.backward, Y, Y_hat)
+        put_result(p, f"{name}/L", p.attempt(f"{name}.forward", loss.forward, Y, Y_hat))
+        put_result(p, f"{name}/dY_hat", p.attempt(f"{name}.backward", loss.backward, Y, Y_hat))
         p.put(f"{name}/Y", Y)
         p.put(f"{name}/Y_hat", Y_hat)
 
@@ -386,12 +393,11 @@ def loss_line_counts(nn, p: Probe) -> None:
     for name in STUDENT_LOSSES:
         loss = getattr(nn["loss"], name)()
         for method in ("forward", "backward"):
-            counts = []
-            for size in ("small", "large"):
-                Y, Y_hat = p.input(f"{size}/Y"), p.input(f"{size}/Y_hat")
-                counts.append(p.attempt(f"{name}.{method}", p.count_lines, getattr(loss, method), Y, Y_hat))
-            if None not in counts:
-                p.put(f"{name}.{method}", np.array(counts))
+            calls = {
+                size: (lambda Y=p.input(f"{size}/Y"), Y_hat=p.input(f"{size}/Y_hat"), method=method: getattr(loss, method)(Y, Y_hat))
+                for size in ("small", "large")
+            }
+            record_line_counts(p, f"{name}.{method}", calls)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -439,6 +445,7 @@ def optimizer_in_place(nn, p: Probe) -> None:
                 same = layer.parameters[key] is originals[position][key]
                 p.put(f"{name}/layer{position}/{key}/same_object", np.array(same))
                 p.put(f"{name}/layer{position}/{key}/gradient", layer.gradients[key])
+                p.put(f"{name}/layer{position}/{key}/value", layer.parameters[key])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -490,9 +497,9 @@ def model_batch_of_one(nn, p: Probe) -> None:
 def model_inputs_unchanged(nn, p: Probe) -> None:
     model, _, _ = probe_model(nn, p)
     X, Y, Y_hat = p.input("X"), p.input("Y"), p.input("Y_hat")
-    p.attempt("NeuralNetworkModel.forward", model.forward, X)
-    p.attempt("NeuralNetworkModel.predict", model.predict, X)
-    p.attempt("NeuralNetworkModel.backward", model.backward, Y, Y_hat)
+    put_result(p, "result/Y_hat", p.attempt("NeuralNetworkModel.forward", model.forward, X))
+    put_result(p, "result/labels", p.attempt("NeuralNetworkModel.predict", model.predict, X))
+    put_result(p, "result/L", p.attempt("NeuralNetworkModel.backward", model.backward, Y, Y_hat))
     for name, value in (("X", X), ("Y", Y), ("Y_hat", Y_hat)):
         p.put(name, value)
 
@@ -520,7 +527,7 @@ def data_loader_passes(nn, p: Probe) -> None:
             for batch in loader:
                 if len(batches) > len(X):
                     raise ProbeError("the loader yielded more batches than there are examples: does __iter__ stop?")
-                if not (isinstance(batch, tuple) and len(batch) == 2):
+                if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
                     raise ProbeError(f"the loader yielded a {type(batch).__name__}, expected an (X_batch, Y_batch) pair")
                 batches.append((plain_array(batch[0], "X_batch"), plain_array(batch[1], "Y_batch")))
             prefix = f"config{number}/pass{epoch}"
@@ -531,7 +538,7 @@ def data_loader_passes(nn, p: Probe) -> None:
 
 def util_inputs_unchanged(nn, p: Probe) -> None:
     labels, X, Y = p.input("labels"), p.input("X"), p.input("Y")
-    p.attempt("one_hot", nn["util"].one_hot, labels)
+    put_result(p, "result/one_hot", p.attempt("one_hot", nn["util"].one_hot, labels))
     loader = p.attempt("DataLoader", nn["util"].DataLoader, X, Y, 4, True, np.random.default_rng(0))
     if loader is not None:
         for _ in range(2):
@@ -541,12 +548,8 @@ def util_inputs_unchanged(nn, p: Probe) -> None:
 
 
 def util_line_counts(nn, p: Probe) -> None:
-    counts = [
-        p.attempt("one_hot", p.count_lines, nn["util"].one_hot, p.input(f"{size}/labels"))
-        for size in ("small", "large")
-    ]
-    if None not in counts:
-        p.put("one_hot", np.array(counts))
+    calls = {size: (lambda labels=p.input(f"{size}/labels"): nn["util"].one_hot(labels)) for size in ("small", "large")}
+    record_line_counts(p, "one_hot", calls)
 
 
 PROBES = {
