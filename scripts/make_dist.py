@@ -110,7 +110,7 @@ def student_files() -> dict[str, bytes]:
 
 
 def gradescope_files() -> dict[str, bytes]:
-    files = grader_files(("public", "hidden"))
+    files = grader_files(("public", "fresh", "hidden"))
     files["requirements-grader.txt"] = pinned_closure(ROOT / "requirements.txt", ["numpy", "pytest"]).encode()
     for name in ("setup.sh", "run_autograder"):
         files[name] = (BUNDLE_TEMPLATES / "gradescope" / name).read_bytes()
