@@ -19,7 +19,8 @@ from .grading import GradeResult, default_jobs, grade_many, grade_submission
 from .reference import ReferenceProblem, available_variants
 from .report import failure_details, gradebook_csv, score_table, summary_header, write_atomically, write_submission_reports
 from .rubric import load_rubric
-from .sandbox import Limits, SandboxUnavailable, choose_isolation
+from .isolation import SandboxUnavailable, choose_isolation
+from .sandbox import Limits
 
 CHECK_EPILOG = """\
 Runs the public tests on your implementation (starter/ by default) and prints a table of points

@@ -19,7 +19,8 @@ from . import intake
 from .plugin import GradingPlugin, Outcome, run_checks
 from .reference import ReferenceCase, available_variants, load_references
 from .rubric import load_rubric
-from .sandbox import Limits, Sandbox, describe_isolation
+from .isolation import describe_isolation
+from .sandbox import Limits, Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 

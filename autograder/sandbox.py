@@ -1,18 +1,8 @@
 """Run submission code in a child process and get plain data back.
 
 One sandbox per submission. The child (harness/run.py) imports the submission and runs the probes;
-this side only reads frames from a pipe, enforces the limits, and kills everything the child
-started. Two isolation levels:
-
-* ``bubblewrap``: the child sees a read-only system holding only the interpreter, NumPy, the
-  harness and its own stage folder; new mount, PID, network, IPC and UTS namespaces; no solution,
-  no reference outputs, no grading output. Used whenever ``bwrap`` works on this machine.
-* ``process``: a plain child process in its own session with the same resource limits, and no
-  file-system or network isolation. The fallback where bubblewrap is missing; reports say so.
-
-In both, when the grader runs as root the child drops to an unprivileged uid of its own (one per
-parallel worker) before importing any submission code, which makes the process-count limit bite
-and lets the cleanup kill every process of that uid.
+this side reads frames from a pipe, enforces the limits, and kills everything the child started.
+How the child is isolated is isolation.py's business; how leftovers are found, processes.py's.
 
 A submission that crashes, exits, hangs or floods costs only the probe it was in: the child is
 killed and relaunched with the remaining probes (a module whose import kills the child is replaced
@@ -21,30 +11,32 @@ by its starter stub on relaunch).
 
 from __future__ import annotations
 
-import ctypes
-import fcntl
 import json
 import os
 import resource
 import selectors
 import shutil
 import signal
-import stat
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from .harness.npzio import pack, unpack
+from .isolation import (
+    SANDBOX_ENV,
+    child_command,
+    choose_isolation,
+    limit_resources,
+    sandbox_identity,
+)
+from .processes import become_subreaper, kill_processes, process_table, remove_files_of
 
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
-SANDBOX_UID_BASE = 61000  # sandbox uids, when grading as root, are claimed from here up
 MAX_HEADER_BYTES = 64 * 1024
 MEMORY_CHECK_SECONDS = 0.25  # how often the memory of all of a sandbox's processes is added up
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
@@ -88,172 +80,6 @@ class SandboxRun:
     wall_seconds: float
     cpu_seconds: float
     peak_memory_bytes: int = 0  # as the harness reported it (for benchmarks; the limit is enforced regardless)
-
-
-class SandboxUnavailable(RuntimeError):
-    """The requested isolation cannot run on this machine."""
-
-
-# ----------------------------------------------------------------------------------------------
-# Choosing the isolation
-# ----------------------------------------------------------------------------------------------
-
-# A fixed place (not $TMPDIR), so that every grader on the machine sees the same locks.
-UID_LOCK_DIR = Path("/run/nn-grader-uids" if os.access("/run", os.W_OK) else "/tmp/nn-grader-uids")
-_claimed: tuple[int, int, int] | None = None  # (pid that claimed, uid, lock file descriptor)
-
-
-def sandbox_identity() -> dict | None:
-    """The uid/gid this process's sandboxes drop to, or None when the grader is not root.
-
-    Each grading process claims a uid of its own for its lifetime by holding a lock file, so that
-    concurrent graders (parallel workers, or two `make grade` at once) never share one: the cleanup
-    after a run kills every process of its uid, and the process-count limit is counted per uid.
-    """
-    global _claimed
-    if os.geteuid() != 0:
-        return None
-    if _claimed is None or _claimed[0] != os.getpid():  # a forked worker claims its own
-        _claimed = (os.getpid(), *_claim_uid())
-        kill_processes(lambda info: info["uid"] == _claimed[1])  # leftovers of a grader that crashed
-    return {"uid": _claimed[1], "gid": _claimed[1]}
-
-
-def _claim_uid() -> tuple[int, int]:
-    UID_LOCK_DIR.mkdir(mode=0o755, exist_ok=True)
-    info = os.lstat(UID_LOCK_DIR)
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
-        raise SandboxUnavailable(f"{UID_LOCK_DIR} must be a folder owned by root and writable only by root")
-    for uid in range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + 4000):
-        descriptor = os.open(UID_LOCK_DIR / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return uid, descriptor
-        except BlockingIOError:
-            os.close(descriptor)
-    raise SandboxUnavailable("no free sandbox uid: more than 4000 graders are running")
-
-
-@cache
-def bubblewrap_problem() -> str | None:
-    """None when bubblewrap can run the harness's interpreter here; otherwise why not."""
-    if shutil.which("bwrap") is None:
-        return "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
-    with tempfile.TemporaryDirectory() as stage:
-        command = bubblewrap_command(Path(stage), [sys.executable, "-I", "-c", "import numpy"])
-        try:
-            result = subprocess.run(command, capture_output=True, timeout=30)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            return f"bwrap could not start: {error}"
-    if result.returncode != 0:
-        return "bwrap could not create a sandbox here: " + result.stderr.decode(errors="replace").strip()[:300]
-    return None
-
-
-def choose_isolation(requested: str = "auto") -> str:
-    """'bubblewrap' or 'process'. 'auto' takes bubblewrap when it works; asking for bubblewrap
-    where it does not work raises SandboxUnavailable."""
-    if requested not in ("auto", "bubblewrap", "process"):
-        raise ValueError(f"unknown isolation {requested!r}; expected auto, bubblewrap or process")
-    if requested == "process":
-        return "process"
-    problem = bubblewrap_problem()
-    if problem is None:
-        return "bubblewrap"
-    if requested == "bubblewrap":
-        raise SandboxUnavailable(problem)
-    return "process"
-
-
-def describe_isolation(isolation: str) -> str:
-    """One line for reports: what protected the grader while this submission ran."""
-    user = "an unprivileged user" if os.geteuid() == 0 else "the grader's own user"
-    if isolation == "bubblewrap":
-        return (
-            f"bubblewrap: read-only system, no network, own PID namespace, no access to the solution "
-            f"or reference outputs; resource limits; ran as {user}"
-        )
-    reason = bubblewrap_problem() or "chosen explicitly"
-    return (
-        f"process: resource limits and {user}, but no file-system or network isolation "
-        f"(bubblewrap unavailable: {reason})"
-    )
-
-
-# ----------------------------------------------------------------------------------------------
-# Command lines
-# ----------------------------------------------------------------------------------------------
-
-SANDBOX_ENV = {
-    "PATH": "/usr/bin:/bin",
-    "LANG": "C.UTF-8",
-    "PYTHONHASHSEED": "0",
-    "PYTHONDONTWRITEBYTECODE": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-}
-
-
-def _ancestors(path: Path) -> list[Path]:
-    return list(reversed(path.parents))[1:]  # without "/"
-
-
-def bubblewrap_command(stage: Path, inner: list[str]) -> list[str]:
-    """bwrap arguments that show the child only the interpreter, the harness and ``stage``."""
-    command = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
-    command += ["--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv"]
-    if os.geteuid() == 0:
-        # Root keeps only what the harness needs to drop to the sandbox uid.
-        command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
-    else:
-        command += ["--unshare-user"]
-    for name, value in {**SANDBOX_ENV, "HOME": "/sandbox"}.items():
-        command += ["--setenv", name, value]
-    command += ["--ro-bind", "/usr", "/usr"]
-    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64"):
-        if os.path.islink(top):
-            command += ["--symlink", os.readlink(top), top]
-        elif os.path.isdir(top):
-            command += ["--ro-bind", top, top]
-    if os.path.exists("/etc/ld.so.cache"):
-        command += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
-    made = set()
-    for source in dict.fromkeys([Path(sys.base_prefix), Path(sys.prefix)]):
-        if source == Path("/usr") or Path("/usr") in source.parents:
-            continue
-        for ancestor in _ancestors(source):
-            if ancestor not in made:
-                made.add(ancestor)
-                command += ["--perms", "0755", "--dir", str(ancestor)]
-        command += ["--ro-bind", str(source), str(source)]
-    command += ["--ro-bind", str(stage), "/sandbox"]
-    command += ["--proc", "/proc", "--dev", "/dev", "--size", str(Limits.tmp_bytes), "--tmpfs", "/tmp"]
-    command += ["--remount-ro", "/", "--chdir", "/sandbox", "--"]
-    return command + inner
-
-
-def child_command(isolation: str, stage: Path, channel_fd: int) -> list[str]:
-    if isolation == "bubblewrap":
-        inner = [sys.executable, "-I", "-B", "/sandbox/harness/run.py", "/sandbox", str(channel_fd)]
-        return bubblewrap_command(stage, inner)
-    return [sys.executable, "-I", "-B", str(stage / "harness" / "run.py"), str(stage), str(channel_fd)]
-
-
-def limit_resources(limits: Limits, drops_privileges: bool):
-    """A preexec function setting the child's resource limits (inherited by everything it starts)."""
-    cpu = int(limits.total_seconds) + 5
-
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if drops_privileges:
-            # Counted per uid, and root is exempt: it bites once the harness has dropped to its uid.
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-
-    return apply
 
 
 # ----------------------------------------------------------------------------------------------
@@ -376,7 +202,7 @@ class ChildProcess:
     def run(self, deadline: float, printed: bytearray) -> Launch:
         launch = Launch()
         read_fd, write_fd = os.pipe()
-        children_before = {info["pid"] for info in _process_table() if info["ppid"] == os.getpid()}
+        children_before = {info["pid"] for info in process_table() if info["ppid"] == os.getpid()}
         try:
             process = subprocess.Popen(
                 child_command(self.isolation, self.stage, write_fd),
@@ -474,7 +300,7 @@ class ChildProcess:
 
     def _memory_in_use(self, process: subprocess.Popen) -> int:
         """Resident memory of every process of this sandbox: its uid's, or the child's descendants."""
-        table = list(_process_table())
+        table = list(process_table())
         if self.identity is not None:
             members = {info["pid"] for info in table if info["uid"] == self.identity["uid"]}
         else:
@@ -513,81 +339,6 @@ class ChildProcess:
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
-
-
-# ----------------------------------------------------------------------------------------------
-# Cleaning up whatever a submission started
-# ----------------------------------------------------------------------------------------------
-
-
-def become_subreaper() -> None:
-    """Make orphaned descendants of this process re-parent to it, so they can be found and killed."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-        except (OSError, AttributeError):
-            pass
-
-
-def _process_table():
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as stat_file:
-                fields = stat_file.read().rsplit(")", 1)[1].split()
-            uid = os.stat(f"/proc/{entry.name}").st_uid
-        except (OSError, IndexError):
-            continue
-        yield {"pid": int(entry.name), "ppid": int(fields[1]), "session": int(fields[3]), "uid": uid, "rss_pages": int(fields[21])}
-
-
-def kill_processes(selected) -> set[int]:
-    """SIGKILL every process the predicate selects, until none is left (forks may race us).
-    Returns the pids killed."""
-    killed: set[int] = set()
-    for _ in range(50):
-        victims = [info["pid"] for info in _process_table() if info["pid"] != os.getpid() and selected(info)]
-        victims = [pid for pid in victims if pid not in killed or _alive(pid)]
-        if not victims:
-            break
-        for pid in victims:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed.add(pid)
-            except (ProcessLookupError, PermissionError):
-                pass
-        time.sleep(0.005)
-    return killed
-
-
-def remove_files_of(uid: int) -> None:
-    """Delete what the sandbox uid left in the shared scratch folders (the plain-process sandbox
-    can write there; bubblewrap gives each sandbox a /tmp of its own)."""
-    for folder in (Path(tempfile.gettempdir()), Path("/dev/shm")):
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                if entry.stat(follow_symlinks=False).st_uid != uid:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    os.unlink(entry.path)
-            except OSError:
-                pass
-
-
-def _alive(pid: int) -> bool:
-    """True unless the process is gone or a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat_file:
-            return stat_file.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 # ----------------------------------------------------------------------------------------------

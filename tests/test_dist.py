@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import bubblewrap_problem
+from autograder.isolation import bubblewrap_problem
 from grader_support import ROOT, MODULES, solution_with
 
 pytestmark = pytest.mark.slow

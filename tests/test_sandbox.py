@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import bubblewrap_problem
+from autograder.isolation import bubblewrap_problem
 from grader_support import ROOT, comparable, failed_outputs, grade, gradebook, module_maxima, results, solution_with
 
 pytestmark = pytest.mark.slow

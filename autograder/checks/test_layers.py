@@ -17,7 +17,6 @@ from autograder.checks.common import (
     shapes_of,
     unchanged,
 )
-from autograder.compare import CheckFailed
 
 
 def activation(Z):

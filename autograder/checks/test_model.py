@@ -7,7 +7,6 @@ submission's layers or losses.
 
 from __future__ import annotations
 
-import numpy as np
 
 from autograder.checks.common import calls_succeeded, has_shape_and_dtype, matches_reference, results_right, shapes_of, unchanged
 from autograder.compare import CheckFailed
