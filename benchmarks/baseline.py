@@ -21,6 +21,7 @@ MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
 
 
 def load_probes():
+    sys.path.insert(0, str(ROOT / "autograder" / "harness"))  # probes.py imports its neighbours by name
     spec = importlib.util.spec_from_file_location("bench_probes", ROOT / "autograder" / "harness" / "probes.py")
     probes = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(probes)
@@ -30,8 +31,7 @@ def load_probes():
 def grade_in_process(variants=("public", "hidden")) -> tuple[float, float]:
     """Score of solution/ with every probe and check run here (the same cases as a real grade,
     fresh twins included); returns (score, seconds)."""
-    import solution  # noqa: F401 - the package under test, imported here on purpose
-
+    __import__("solution")  # the package under test, imported here on purpose (never in the grader)
     probes = load_probes()
     modules = {module: sys.modules[f"solution.{module}"] for module in MODULES}
     files = {str(ROOT / "solution" / f"{module}.py") for module in MODULES}
