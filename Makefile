@@ -36,12 +36,13 @@ help:
 	@echo "  make examples               the sample submissions in examples/submissions/"
 	@echo "  make dist                   dist/student.zip, the student bundle"
 	@echo "  make gradescope             dist/gradescope.zip, the Gradescope autograder"
-	@echo "  make all                    every generated artifact above, in order"
+	@echo "  make all                    every generated artifact above, in order (alias: make regenerate)"
 	@echo "Developers"
 	@echo "  make test                   the project's own tests"
 	@echo "  make bench                  the benchmarks (prints measured figures)"
 	@echo "  make lock                   re-pin requirements.txt from requirements.in"
-	@echo "  make clean                  remove .venv, grades, dist and caches"
+	@echo "  make venv                   only set up .venv/ (every target does it when needed)"
+	@echo "  make clean                  remove .venv, grades, dist, handout.html and caches"
 
 venv: $(STAMP)
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from . import intake
 from .grading import GradeResult, default_jobs, grade_many, grade_submission
 from .reference import ReferenceProblem, available_variants
-from .report import failure_details, gradebook_csv, score_table, summary_header, write_atomically, write_submission_reports
+from .report import failure_details, merged_gradebook, score_table, summary_header, write_atomically, write_submission_reports
 from .rubric import load_rubric
-from .isolation import SandboxUnavailable, choose_isolation
+from .isolation import SandboxUnavailable, bubblewrap_problem, choose_isolation
 from .sandbox import Limits
 
 CHECK_EPILOG = """\
@@ -32,8 +32,13 @@ GRADE_EPILOG = """\
 Each PATH is a submission (a folder or a .zip holding some of the six module files, anywhere
 inside). A folder that holds several submissions (.zip files or one sub-folder per student) is
 graded as a batch; --batch forces that reading. For every submission, DIR/<id>/results.json
-(Gradescope's format) and DIR/<id>/feedback.md are written, and DIR/gradebook.csv once per run.
-Scores do not depend on --jobs or on the order of the submissions.
+(Gradescope's format) and DIR/<id>/feedback.md are written, and DIR/gradebook.csv gets one row
+per submission (rows of submissions graded earlier into DIR are kept; a regraded id replaces its
+row). Scores do not depend on --jobs or on the order of the submissions.
+
+Exit status: 0 when every submission was graded, whatever the scores; 2 when the grader could not
+run (a PATH that does not exist, no submissions, damaged reference outputs, a sandbox asked for
+by name that does not work here).
 """
 
 
@@ -48,11 +53,18 @@ def build_parser() -> argparse.ArgumentParser:
     grade = commands.add_parser("grade", help="instructors: grade submissions", description=GRADE_EPILOG)
     grade.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="submission folders or .zip files, or folders of them")
     grade.add_argument("--out", type=Path, required=True, metavar="DIR", help="where results go")
-    grade.add_argument("--jobs", type=int, default=default_jobs(), metavar="N", help="parallel workers (default: the number of cores)")
+    grade.add_argument("--jobs", type=positive_int, default=default_jobs(), metavar="N", help="parallel workers (default: the number of cores)")
     grade.add_argument("--public-only", action="store_true", help="run only the public tests")
     grade.add_argument("--batch", action="store_true", help="treat each PATH as a folder of submissions")
     add_sandbox_options(grade)
     return parser
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def add_sandbox_options(parser: argparse.ArgumentParser) -> None:
@@ -81,6 +93,9 @@ def command_check(arguments) -> int:
         return 2
     result = grade_submission(impl, ("public",), arguments.isolation, limits_from(arguments))
     rubric = load_rubric()
+    problem = bubblewrap_problem()
+    if problem and result.isolation.startswith("process"):
+        print(f"(bubblewrap unavailable: {problem})", file=sys.stderr)
     print(score_table(result))
     print()
     print(f"Public tests: {result.score:g} / {result.max_score:g}. Hidden tests with other inputs add "
@@ -123,6 +138,10 @@ def command_grade(arguments) -> int:
     if missing:
         print(f"no {' or '.join(missing)} reference outputs here (a student bundle has only public ones); use --public-only", file=sys.stderr)
         return 2
+    absent = [str(path) for path in arguments.paths if not path.exists()]
+    if absent:
+        print(f"no such file or folder: {', '.join(absent)}", file=sys.stderr)
+        return 2
     paths = intake.expand(arguments.paths, arguments.batch)
     if not paths:
         print("no submissions found in " + ", ".join(map(str, arguments.paths)), file=sys.stderr)
@@ -136,20 +155,25 @@ def command_grade(arguments) -> int:
         write_submission_reports(result, out)
         progress.update(result)
 
+    problem = bubblewrap_problem()
+    if problem and arguments.isolation == "auto":
+        print(f"note: bubblewrap unavailable ({problem}); grading with the process sandbox", file=sys.stderr)
     started = time.monotonic()
     results = grade_many(paths, ids, variants, arguments.isolation, limits_from(arguments), max(1, arguments.jobs), on_result)
     # Written again once every sandbox is gone, so nothing a submission did meanwhile can stick.
     for result in results:
         write_submission_reports(result, out)
-    write_atomically(out / "gradebook.csv", gradebook_csv(results))
+    gradebook = out / "gradebook.csv"
+    write_atomically(gradebook, merged_gradebook(gradebook, results))
     if len(results) == 1:
         print(summary_header(results[0]))
         print(score_table(results[0]))
     unreadable = sum(1 for result in results if result.problem)
     mean = sum(result.score for result in results) / len(results)
+    print(f"sandbox: {results[0].isolation}")
     print(
         f"graded {len(results) - unreadable}, failed {unreadable}, mean score {mean:.2f} / {results[0].max_score:g} "
-        f"in {time.monotonic() - started:.1f} s; results in {out}/ (gradebook: {out / 'gradebook.csv'})"
+        f"in {time.monotonic() - started:.1f} s; results in {out}/ (gradebook: {gradebook})"
     )
     return 0
 

@@ -137,6 +137,8 @@ def grade_submission(
     started = time.monotonic()
     submission = intake.read_submission(Path(path))
     result = GradeResult(submission_id or submission.id, str(path), variants, notes=list(submission.notes))
+    if not submission.problem and not submission.modules:
+        submission.problem = "none of the six module files (" + ", ".join(intake.MODULE_FILES) + ") was found in it"
     if submission.problem:
         result.problem = submission.problem
         result.seconds = time.monotonic() - started

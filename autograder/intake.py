@@ -207,8 +207,6 @@ def read_submission(path: Path) -> Submission:
         submission.problem = f"{path} does not exist"
     else:
         submission.problem = f"{path.name} is neither a folder nor a .zip file"
-    if not submission.problem and not submission.modules:
-        submission.notes.append("none of the six module files was found: " + ", ".join(MODULE_FILES))
     return submission
 
 

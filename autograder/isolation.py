@@ -109,11 +109,7 @@ def describe_isolation(isolation: str) -> str:
             f"bubblewrap: read-only system, no network, own PID namespace, no access to the solution "
             f"or reference outputs; resource limits; ran as {user}"
         )
-    reason = bubblewrap_problem() or "chosen explicitly"
-    return (
-        f"process: resource limits and {user}, but no file-system or network isolation "
-        f"(bubblewrap unavailable: {reason})"
-    )
+    return f"process: resource limits and {user}, but no file-system or network isolation (bubblewrap unavailable)"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -146,6 +142,9 @@ def bubblewrap_command(stage: Path, inner: list[str]) -> list[str]:
         command += ["--unshare-user"]
     for name, value in {**SANDBOX_ENV, "HOME": "/sandbox"}.items():
         command += ["--setenv", name, value]
+    # The private /tmp first: the interpreter may live under /tmp (a checkout there), and a tmpfs
+    # mounted after its bind would hide it.
+    command += ["--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
     command += ["--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64"):
         if os.path.islink(top):
@@ -164,7 +163,7 @@ def bubblewrap_command(stage: Path, inner: list[str]) -> list[str]:
                 command += ["--perms", "0755", "--dir", str(ancestor)]
         command += ["--ro-bind", str(source), str(source)]
     command += ["--ro-bind", str(stage), "/sandbox"]
-    command += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
+    command += ["--proc", "/proc", "--dev", "/dev"]
     command += ["--remount-ro", "/", "--chdir", "/sandbox", "--"]
     return command + inner
 

@@ -72,10 +72,11 @@ def failure_details(result: GradeResult, limit: int | None = None) -> str:
     lines = []
     not_implemented = [t for t in failures if t.kind == "not_implemented"]
     if not_implemented:
-        lines.append(
-            f"Not implemented yet ({len(not_implemented)} tests): "
-            + ", ".join(sorted({t.test_id for t in not_implemented}))
-        )
+        lines.append(f"Not implemented yet ({len(not_implemented)} tests):")
+        for module in load_rubric().modules:
+            names = sorted({t.test_id.split(".", 1)[1] for t in not_implemented if t.module == module})
+            if names:
+                lines.append(f"  {module}.py: {', '.join(names)}")
     by_message: dict[str, list[TestResult]] = {}
     for test in failures:
         if test.kind != "not_implemented":
@@ -186,13 +187,35 @@ def write_submission_reports(result: GradeResult, out: Path) -> Path:
     return folder
 
 
-def gradebook_csv(results: list[GradeResult]) -> str:
-    """One row per submission: id, points per module, total, max, status."""
+def gradebook_header() -> list[str]:
+    return ["id", *load_rubric().modules, "total", "max", "status"]
+
+
+def gradebook_row(result: GradeResult) -> list[str]:
+    scores = result.module_scores()
     modules = load_rubric().modules
+    return [result.submission_id, *(points(scores[m][0]) for m in modules), points(result.score), points(result.max_score), result.status]
+
+
+def gradebook_csv(results: list[GradeResult], earlier: list[list[str]] = ()) -> str:
+    """One row per submission, sorted by id: id, points per module, total, max, status.
+    ``earlier`` rows (from an existing gradebook) are kept unless one of ``results`` regrades them."""
+    rows = {row[0]: row for row in earlier if row}
+    rows.update({result.submission_id: gradebook_row(result) for result in results})
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["id", *modules, "total", "max", "status"])
-    for result in sorted(results, key=lambda r: r.submission_id):
-        scores = result.module_scores()
-        writer.writerow([result.submission_id, *(points(scores[m][0]) for m in modules), points(result.score), points(result.max_score), result.status])
+    writer.writerow(gradebook_header())
+    writer.writerows(rows[key] for key in sorted(rows))
     return buffer.getvalue()
+
+
+def merged_gradebook(path: Path, results: list[GradeResult]) -> str:
+    """The gradebook at ``path`` with ``results`` merged in (its rows are dropped if its columns
+    differ from the rubric's, as after a rubric change)."""
+    earlier: list[list[str]] = []
+    if path.is_file():
+        with open(path, newline="") as existing:
+            rows = list(csv.reader(existing))
+        if rows and rows[0] == gradebook_header():
+            earlier = rows[1:]
+    return gradebook_csv(results, earlier)

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from autograder.isolation import bubblewrap_problem
 from autograder.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
+
+
+def isolations() -> list:
+    """Both sandboxes. Bubblewrap is skipped, with the reason, where it cannot run, unless the
+    environment says it must (CI sets NN_REQUIRE_BUBBLEWRAP=1, so a broken sandbox fails there)."""
+    problem = bubblewrap_problem()
+    required = os.environ.get("NN_REQUIRE_BUBBLEWRAP") == "1"
+    skip = pytest.mark.skipif(problem is not None and not required, reason=f"bubblewrap unavailable: {problem}")
+    return [pytest.param("bubblewrap", marks=skip), "process"]
 
 
 def module_maxima() -> dict[str, float]:

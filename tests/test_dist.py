@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.isolation import bubblewrap_problem
-from grader_support import ROOT, MODULES, solution_with
+from grader_support import isolations, ROOT, MODULES, solution_with
 
 pytestmark = pytest.mark.slow
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -133,10 +132,7 @@ def run_autograder(root: Path, isolation: str) -> dict:
     return json.loads((root / "results" / "results.json").read_text())
 
 
-ISOLATIONS = [
-    pytest.param("bubblewrap", marks=pytest.mark.skipif(bubblewrap_problem() is not None, reason=f"bubblewrap unavailable: {bubblewrap_problem()}")),
-    "process",
-]
+ISOLATIONS = isolations()
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="Gradescope runs the autograder as root; the test needs root to drop to the sandbox user")

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.isolation import bubblewrap_problem
-from grader_support import ROOT, comparable, failed_outputs, grade, gradebook, module_maxima, results, solution_with
+from grader_support import isolations, ROOT, comparable, failed_outputs, grade, gradebook, module_maxima, results, solution_with
 
 pytestmark = pytest.mark.slow
 
@@ -204,10 +203,7 @@ SCENARIOS = [
     Scenario("syntax_error", folder_submission({"layers": SOLUTION["layers"].replace("def forward(self, X", "def forward(self X", 1)}), ("layers",)),
 ]
 
-ISOLATIONS = [
-    pytest.param("bubblewrap", marks=pytest.mark.skipif(bubblewrap_problem() is not None, reason=f"bubblewrap unavailable: {bubblewrap_problem()}")),
-    "process",
-]
+ISOLATIONS = isolations()
 
 
 def leftover_processes(marker: str) -> list[str]:
@@ -313,16 +309,26 @@ def test_processes_run_as_an_unprivileged_user(hostile_batch):
     assert "unprivileged user" in results(out, "control")["extra_data"]["isolation"]
 
 
-def test_bubblewrap_hides_the_solution_and_references(tmp_path):
-    if bubblewrap_problem() is not None:
-        pytest.skip(f"bubblewrap unavailable: {bubblewrap_problem()}")
+def test_bubblewrap_mounts_its_private_tmp_before_an_interpreter_that_lives_under_tmp(monkeypatch):
+    """A checkout (and its .venv) under /tmp must stay visible: /tmp's tmpfs goes first."""
+    from autograder import isolation
+
+    monkeypatch.setattr(isolation.sys, "prefix", "/tmp/some-checkout/.venv")
+    command = isolation.bubblewrap_command(Path("/tmp/stage"), ["python"])
+    tmpfs = command.index("/tmp", command.index("--tmpfs"))
+    binds = [i for i, word in enumerate(command) if word == "--ro-bind" and command[i + 1].startswith("/tmp/")]
+    assert binds and all(tmpfs < i for i in binds), command
+
+
+@pytest.mark.parametrize("isolation", ISOLATIONS[:1])
+def test_bubblewrap_hides_the_solution_and_references(tmp_path, isolation):
     probe = (
         "import os\n"
         f"paths = [{str(ROOT / 'solution')!r}, {str(HIDDEN_REFERENCE)!r}, {str(ROOT / 'autograder')!r}]\n"
         f"raise SystemExit(repr([os.path.exists(p) for p in paths] + sorted(os.listdir({str(ROOT)!r}))))\n"
     )
     submission = solution_with(tmp_path / "spy", {"util": prepend("util", probe)})
-    completed = grade([submission], tmp_path / "out", "--public-only", "--isolation", "bubblewrap")
+    completed = grade([submission], tmp_path / "out", "--public-only", "--isolation", isolation)
     assert completed.returncode == 0, completed.stderr
     outputs = "\n".join(failed_outputs(results(tmp_path / "out", "spy")).values())
     # Only the virtualenv is visible, read-only: the interpreter must come from somewhere.
@@ -364,7 +370,8 @@ def test_a_missing_bwrap_is_reported_not_fatal(tmp_path, monkeypatch):
     )
     assert completed.returncode == 0, completed.stderr
     isolation = results(tmp_path / "out", "ok")["extra_data"]["isolation"]
-    assert isolation.startswith("process:") and "bwrap is not installed" in isolation
+    assert isolation.startswith("process:") and "bubblewrap unavailable" in isolation
+    assert "bwrap is not installed" in completed.stderr
     forced = subprocess.run(
         [os.sys.executable, "-m", "autograder", "grade", str(submission), "--out", str(tmp_path / "out2"), "--isolation", "bubblewrap"],
         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PATH": env_path},
@@ -418,3 +425,24 @@ def test_fabricated_or_replayed_results_earn_nothing(tmp_path, isolation):
     assert document["score"] == 0, {name: text[:200] for name, text in failed_outputs(document).items() if "fresh" not in text}
     public = [test["output"] for test in document["tests"] if "[public]" in test["name"]]
     assert any("not on fresh inputs of the same shapes" in text for text in public)
+
+
+def test_grading_merges_the_gradebook_and_refuses_missing_paths(tmp_path):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    solution_with(folder / "alice")
+    solution_with(folder / "bob")
+    (folder / "empty").mkdir()
+    (folder / "empty" / "notes.py").write_text("print('hello')\n")
+    first = grade([folder], tmp_path / "out", "--batch", "--public-only")
+    assert first.returncode == 0, first.stderr
+    late = grade([folder / "bob"], tmp_path / "out", "--public-only")
+    assert late.returncode == 0, late.stderr
+    book = gradebook(tmp_path / "out")
+    assert set(book) == {"alice", "bob", "empty"}
+    assert book["empty"]["status"].startswith("error: none of the six module files")
+    missing = grade([tmp_path / "nonexistent.zip"], tmp_path / "out", "--public-only")
+    assert missing.returncode == 2 and "no such file or folder" in missing.stderr
+    assert set(gradebook(tmp_path / "out")) == {"alice", "bob", "empty"}
+    zero_jobs = grade([folder / "bob"], tmp_path / "out", "--jobs", "0")
+    assert zero_jobs.returncode == 2 and "must be at least 1" in zero_jobs.stderr

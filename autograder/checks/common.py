@@ -62,7 +62,11 @@ def shapes_of(case: Case, *names: str) -> str:
 
 
 def batch_size(case: Case) -> int | None:
-    return next((len(value) for value in case.inputs.values() if np.ndim(value) == 2), None)
+    """m, the number of examples the case's batch holds (for "off by a factor of m" hints)."""
+    for name in ("X", "Z", "Y_hat", "Y"):
+        if np.ndim(case.inputs.get(name)) == 2:
+            return len(case.inputs[name])
+    return None
 
 
 def matches_reference(
@@ -149,7 +153,13 @@ def calls_succeeded(case: Case, labels: list[str]) -> None:
 def results_right(case: Case, names: list[str], call: str) -> None:
     """The recorded results of the calls a property check made are themselves right."""
     for name in names:
-        matches_reference(case, name, call, what=f"the result {name}")
+        try:
+            matches_reference(case, name, call, what=f"the result {name}")
+        except CheckFailed as failure:
+            raise CheckFailed(
+                "This test counts only when the calls it makes return right results, and one did not "
+                f"(the test of that function in this module says more):\n{failure}"
+            ) from None
 
 
 def unchanged(case: Case, names: dict[str, str], call: str) -> None:
