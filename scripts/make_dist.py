@@ -32,12 +32,9 @@ BUNDLE_TEMPLATES = Path(__file__).resolve().parent / "bundle"
 ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 STUDENT_ROOT = "nn-assignment"
 
-# Grader files students get. Left out: cases.py (it describes the hidden inputs) and the hidden
-# reference outputs.
-GRADER_FILES = [
-    "__init__.py", "__main__.py", "cli.py", "compare.py", "grading.py", "intake.py", "plugin.py",
-    "reference.py", "report.py", "rubric.py", "rubric.toml", "sandbox.py", "tolerances.py",
-]
+# Grader files no bundle needs: cases.py describes the hidden and fresh inputs (and is only used to
+# make the reference outputs).
+GRADER_LEFT_OUT = {"cases.py"}
 NOTEBOOK_SUPPORT = ["__init__.py", "plotting.py", "not_implemented.py"]
 
 
@@ -76,7 +73,11 @@ def pinned_closure(requirements: Path, roots: list[str]) -> str:
 
 def grader_files(variants: tuple[str, ...]) -> dict[str, bytes]:
     """The autograder package with the reference outputs of ``variants`` and pristine stubs."""
-    files = {f"autograder/{name}": (ROOT / "autograder" / name).read_bytes() for name in GRADER_FILES}
+    files = {
+        f"autograder/{path.name}": path.read_bytes()
+        for path in sorted((ROOT / "autograder").iterdir())
+        if path.is_file() and path.suffix in (".py", ".toml") and path.name not in GRADER_LEFT_OUT
+    }
     for folder in ("checks", "harness"):
         files.update(tree(f"autograder/{folder}"))
     manifest = json.loads((ROOT / "autograder" / "reference" / "manifest.json").read_text())
