@@ -11,15 +11,15 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from . import intake
 from .plugin import GradingPlugin, Outcome, run_checks
 from .reference import ReferenceCase, available_variants, load_references
-from .rubric import load_rubric
 from .isolation import describe_isolation
+from .rubric import load_rubric
 from .sandbox import Limits, Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,8 +60,6 @@ class GradeResult:
     isolation: str = ""
     printed: str = ""
     seconds: float = 0.0
-    sandbox_cpu_seconds: float = 0.0
-    launches: int = 0
     peak_memory_bytes: int = 0  # the sandbox's, as its harness reported it (not in any report: it varies)
 
     @property
@@ -164,8 +162,6 @@ def grade_submission(
             )
     result.isolation = describe_isolation(run.isolation)
     result.printed = run.printed
-    result.launches = run.launches
-    result.sandbox_cpu_seconds = run.cpu_seconds
     result.peak_memory_bytes = run.peak_memory_bytes
     result.seconds = time.monotonic() - started
     return result
@@ -231,10 +227,6 @@ def grade_many(
                 if on_result:
                     on_result(results[-1])
     return sorted(results, key=lambda result: result.submission_id)
-
-
-def as_dict(result: GradeResult) -> dict:
-    return asdict(result)
 
 
 def default_jobs() -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import selectors
 import shutil
 import signal
@@ -76,9 +75,7 @@ class SandboxRun:
     imports: dict[str, tuple[str, str]]  # module -> (status, message); status ok/error/crashed/timeout
     isolation: str
     printed: str
-    launches: int
-    wall_seconds: float
-    cpu_seconds: float
+    launches: int  # how many times the child was started (1 unless something crashed or hung)
     peak_memory_bytes: int = 0  # as the harness reported it (for benchmarks; the limit is enforced regardless)
 
 
@@ -358,14 +355,11 @@ class Sandbox:
         """``modules``: file name -> source bytes of the submission's module files; ``cases``:
         dicts with id, kind and args; ``inputs``: arrays keyed ``<case id>/in/<name>``."""
         identity = sandbox_identity()
-        wall_start, cpu_start = time.monotonic(), _children_cpu()
+        started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="nn-sandbox-") as folder:
             stage = Path(folder)
             self._stage(stage, modules, stubs_dir, inputs)
-            result = self._run_cases(stage, cases, identity, wall_start)
-        result.wall_seconds = time.monotonic() - wall_start
-        result.cpu_seconds = _children_cpu() - cpu_start
-        return result
+            return self._run_cases(stage, cases, identity, started)
 
     def _stage(self, stage: Path, modules: dict[str, bytes], stubs_dir: Path, inputs: dict[str, np.ndarray]) -> None:
         (stage / "submission").mkdir()
@@ -442,14 +436,5 @@ class Sandbox:
             isolation=self.isolation,
             printed=printed.decode("utf-8", errors="replace"),
             launches=launches,
-            wall_seconds=0.0,
-            cpu_seconds=0.0,
             peak_memory_bytes=peak_memory,
         )
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-

@@ -43,7 +43,7 @@ def grade_in_process(variants=("public", "hidden")) -> tuple[float, float]:
         probe = probes.Probe(case["args"], inputs, prefix=f"{case['id']}/", student_files=files)
         probes.PROBES[case["kind"]](modules, probe)
         outcomes[case["id"]] = CaseOutcome("ok", outputs=probe.outputs, notes=probe.notes)
-    run = SandboxRun(outcomes, {module: ("ok", "") for module in MODULES}, "none", "", 0, 0.0, 0.0)
+    run = SandboxRun(outcomes, {module: ("ok", "") for module in MODULES}, "none", "", 0)
     sources = {module: (ROOT / "solution" / f"{module}.py").read_text() for module in MODULES}
     plugin = GradingPlugin(load_rubric(), runs, grading.TWINS, run, {v: grading.references_for(v) for v in runs}, set(), sources)
     results = run_checks(plugin)
