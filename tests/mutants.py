@@ -140,6 +140,7 @@ EQUIVALENTS = [
     Edit("util", "Y = np.zeros((labels.shape[0], num_classes))\n    Y[np.arange(labels.shape[0]), labels] = 1.0\n    return Y", "return np.eye(num_classes)[labels]"),
     Edit("util", "order = self.rng.permutation(m) if self.shuffle else np.arange(m)", "order = np.arange(m)\n        if self.shuffle:\n            order = self.rng.choice(m, size=m, replace=False)"),
     Edit("util", "return m // self.batch_size if self.drop_last else math.ceil(m / self.batch_size)", "return m // self.batch_size if self.drop_last else -(-m // self.batch_size)"),
+    Edit("util", "yield self.X[rows], self.Y[rows]", "yield [self.X[rows], self.Y[rows]]"),
 ]
 
 

@@ -132,3 +132,16 @@ def test_a_syntax_error_is_reported_with_file_and_line_and_costs_only_its_module
     assert "SyntaxError in loss.py, line" in feedback and "class MSELoss(Loss)" in feedback
     row = (tmp_path / "out" / "gradebook.csv").read_text().splitlines()[1].split(",")
     assert row[0] == "dave" and row[3] == "0" and row[7] == "43"
+
+
+def test_ids_never_collide_with_each_other_or_with_the_gradebook():
+    paths = [Path("alice"), Path("alice.zip"), Path("alice-2.zip"), Path("gradebook.csv"), Path("gradebook.csv.zip")]
+    ids = intake.unique_ids(paths)
+    assert len(set(ids)) == len(ids) and "gradebook.csv" not in ids
+
+
+def test_a_zip_file_over_the_size_cap_is_refused_unopened(tmp_path, monkeypatch):
+    monkeypatch.setattr(intake, "MAX_ZIP_FILE_BYTES", 100)
+    archive = write_zip(tmp_path / "big.zip", {"util.py": "x = 1\n" * 100})
+    submission = intake.read_submission(archive)
+    assert submission.problem and "more than the" in submission.problem and not submission.modules

@@ -199,6 +199,46 @@ SCENARIOS = [
         (),
         fallback_unprotected=True,
     ),
+    Scenario(
+        "memory_across_processes",
+        folder_submission(
+            {
+                "util": prepend(
+                    "util",
+                    """
+                    import os, time
+                    for _ in range(4):
+                        if os.fork() == 0:
+                            hoard = bytearray(400 << 20)  # 400 MiB each, under the per-process limit
+                            time.sleep(30)
+                            os._exit(0)
+                    time.sleep(2)
+                    """,
+                )
+            }
+        ),
+        ("util",),
+    ),
+    Scenario(
+        "forged_frames",
+        folder_submission(
+            {
+                "util": prepend(
+                    "util",
+                    """
+                    import json, os, sys
+                    channel = int(sys.argv[2])
+                    for number in range(20):  # 80 MiB in all: over the grader's budget for one launch
+                        payload = b"x" * (4 << 20)
+                        header = {"event": "result", "case": f"junk{number}", "status": "ok", "payload": len(payload)}
+                        os.write(channel, json.dumps({"event": "start", "case": f"junk{number}"}).encode() + b"\\n")
+                        os.write(channel, json.dumps(header).encode() + b"\\n" + payload)
+                    """,
+                )
+            }
+        ),
+        ("util",),
+    ),
     Scenario("zip_slip", zip_slip, ()),
     Scenario("syntax_error", folder_submission({"layers": SOLUTION["layers"].replace("def forward(self, X", "def forward(self X", 1)}), ("layers",)),
 ]
@@ -277,6 +317,8 @@ def test_messages_say_what_happened(hostile_batch):
     assert "symbolic link" in text("zip_slip")
     assert "ignored: conftest.py, numpy.py, sitecustomize.py" in text("planted_files")
     assert "expected a NumPy array" in text("equal_to_anything")
+    assert "more data than any right answer needs" in text("forged_frames")
+    assert "MiB of memory in all its processes" in text("memory_across_processes")
 
 
 def test_output_floods_are_cut_short(hostile_batch):
