@@ -27,10 +27,12 @@ from pathlib import Path
 
 import nbformat
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from solution_regions import BEGIN, END, replace_regions  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_DIR = ROOT / "notebooks" / "solution"
 STUDENT_DIR = ROOT / "notebooks" / "student"
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 SOLUTION_DEFAULT = 'os.environ.get("NN_PACKAGE", "solution")'
 STUDENT_DEFAULT = 'os.environ.get("NN_PACKAGE", "starter")'
 HEADER_ID = "generated-notice"
@@ -75,24 +77,10 @@ def strip_solutions(source: str, where: str) -> str:
         functions = enclosing_functions(source)
     except SyntaxError as error:
         raise NotebookError(f"{where}: cannot parse the cell: {error}") from error
-    out: list[str] = []
-    region_start = None
-    for number, line in enumerate(source.splitlines(), start=1):
-        marker = line.strip()
-        if marker == BEGIN:
-            if region_start is not None:
-                raise NotebookError(f"{where}, line {number}: {BEGIN} inside another solution region")
-            region_start = number
-            out.append(stub_line(line[: len(line) - len(line.lstrip())], functions.get(number)))
-        elif marker == END:
-            if region_start is None:
-                raise NotebookError(f"{where}, line {number}: {END} without a {BEGIN}")
-            region_start = None
-        elif region_start is None:
-            out.append(line)
-    if region_start is not None:
-        raise NotebookError(f"{where}, line {region_start}: {BEGIN} is never closed")
-    return "\n".join(out)
+    def stub(indent: str, number: int) -> str:
+        return stub_line(indent, functions.get(number))
+
+    return "\n".join(replace_regions(source.splitlines(), where, stub, NotebookError))
 
 
 def student_cell(cell: nbformat.NotebookNode, where: str) -> nbformat.NotebookNode:

@@ -16,8 +16,10 @@ import ast
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from solution_regions import replace_regions  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 HEADER = (
     "# Starter code: fill in every part that raises NotImplementedError.\n"
     "# (Generated from solution/{name} by scripts/make_starter.py. Course staff: edit solution/,\n"
@@ -46,27 +48,13 @@ def enclosing_function_names(source: str) -> dict[int, str]:
 def strip_solutions(source: str, filename: str) -> str:
     """The starter version of one solution file (without the header)."""
     functions = enclosing_function_names(source)
-    out: list[str] = []
-    region_start = None
-    for number, line in enumerate(source.splitlines(keepends=True), start=1):
-        marker = line.strip()
-        if marker == BEGIN:
-            if region_start is not None:
-                raise SystemExit(f"{filename}:{number}: {BEGIN} inside another solution region")
-            if number not in functions:
-                raise SystemExit(f"{filename}:{number}: solution regions must sit inside a function")
-            region_start = number
-            indent = line[: len(line) - len(line.lstrip())]
-            out.append(f'{indent}raise NotImplementedError("{functions[number]} is yours to implement")\n')
-        elif marker == END:
-            if region_start is None:
-                raise SystemExit(f"{filename}:{number}: {END} without a {BEGIN}")
-            region_start = None
-        elif region_start is None:
-            out.append(line)
-    if region_start is not None:
-        raise SystemExit(f"{filename}:{region_start}: {BEGIN} is never closed")
-    return "".join(out)
+
+    def stub(indent: str, number: int) -> str:
+        if number not in functions:
+            raise SystemExit(f"{filename}, line {number}: solution regions must sit inside a function")
+        return f'{indent}raise NotImplementedError("{functions[number]} is yours to implement")'
+
+    return "\n".join(replace_regions(source.splitlines(), filename, stub)) + "\n"
 
 
 def generated_files() -> dict[Path, str]:

@@ -83,10 +83,10 @@ def test_softmax_large_logits(case):
 
 def test_shapes_and_dtypes(case):
     labels = [
-        f"{name}{sep}{what} ({variant})"
+        label
         for name in ("Sigmoid", "TanH", "ReLU", "SoftMax")
         for variant in case.args["cases"]
-        for sep, what in ((".", "forward"), (".", "backward"), (" ", "Y"), (" ", "dZ"))
+        for label in (f"{name}.forward ({variant})", f"{name}.backward ({variant})", f"{name}/{variant}/Y", f"{name}/{variant}/dZ")
     ]
     calls_succeeded(case, labels)
     for name in ("Sigmoid", "TanH", "ReLU", "SoftMax"):

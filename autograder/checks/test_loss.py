@@ -81,10 +81,10 @@ def test_mse_backward(case):
 
 def test_shapes_and_types(case):
     labels = [
-        f"{name}{sep}{what} ({variant})"
+        label
         for name in LOSSES
         for variant in case.args["cases"]
-        for sep, what in ((".", "forward"), (".", "backward"), (" ", "L"), (" ", "dY_hat"))
+        for label in (f"{name}.forward ({variant})", f"{name}.backward ({variant})", f"{name}/{variant}/L", f"{name}/{variant}/dY_hat")
     ]
     calls_succeeded(case, labels)
     for name in LOSSES:

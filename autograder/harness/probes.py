@@ -140,11 +140,8 @@ def activation_shapes(nn, p: Probe) -> None:
         activation = getattr(nn["activations"], name)()
         for case in p.args["cases"]:
             Z, dY = p.input(f"{case}/Z"), p.input(f"{case}/dY")
-            Y = p.attempt(f"{name}.forward ({case})", activation.forward, Z)
-            dZ = p.attempt(f"{name}.backward ({case})", activation.backward, Z, dY)
-            for output, value in (("Y", Y), ("dZ", dZ)):
-                if value is not None:
-                    p.attempt(f"{name} {output} ({case})", p.put, f"{name}/{case}/{output}", value)
+            put_result(p, f"{name}/{case}/Y", p.attempt(f"{name}.forward ({case})", activation.forward, Z))
+            put_result(p, f"{name}/{case}/dZ", p.attempt(f"{name}.backward ({case})", activation.backward, Z, dY))
 
 
 def activation_inputs_unchanged(nn, p: Probe) -> None:
@@ -295,10 +292,8 @@ def loss_shapes(nn, p: Probe) -> None:
         loss = getattr(nn["loss"], name)()
         for case in p.args["cases"]:
             Y, Y_hat = p.input(f"{case}/Y"), p.input(f"{case}/Y_hat")
-            for output, method in (("L", loss.forward), ("dY_hat", loss.backward)):
-                value = p.attempt(f"{name}.{method.__name__} ({case})", method, Y, Y_hat)
-                if value is not None:
-                    p.attempt(f"{name} {output} ({case})", p.put, f"{name}/{case}/{output}", value)
+            put_result(p, f"{name}/{case}/L", p.attempt(f"{name}.forward ({case})", loss.forward, Y, Y_hat))
+            put_result(p, f"{name}/{case}/dY_hat", p.attempt(f"{name}.backward ({case})", loss.backward, Y, Y_hat))
 
 
 def loss_inputs_unchanged(nn, p: Probe) -> None:
