@@ -18,8 +18,8 @@ from . import intake
 from .grading import GradeResult, default_jobs, grade_many, grade_submission
 from .reference import ReferenceProblem, available_variants
 from .report import failure_details, merged_gradebook, score_table, summary_header, write_atomically, write_submission_reports
+from .isolation import MODES, SandboxUnavailable, choose_isolation, problems
 from .rubric import load_rubric
-from .isolation import SandboxUnavailable, bubblewrap_problem, choose_isolation
 from .sandbox import Limits
 
 CHECK_EPILOG = """\
@@ -68,14 +68,20 @@ def positive_int(text: str) -> int:
 
 
 def add_sandbox_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--timeout", type=float, default=Limits.total_seconds, metavar="SECONDS", help="time limit per submission (default: %(default)g)")
     parser.add_argument(
-        "--case-timeout", type=float, default=Limits.case_seconds, metavar="SECONDS",
-        help="time limit per probe; a probe that runs longer fails alone (default: %(default)g)",
+        "--timeout", type=float, default=Limits.total_seconds, metavar="SECONDS",
+        help="wall-clock safety limit for a whole submission (default: %(default)g); each call is limited by "
+        "--case-timeout, so no submission needs this many",
     )
     parser.add_argument(
-        "--isolation", choices=("auto", "bubblewrap", "process"), default="auto",
-        help="sandbox: bubblewrap where it works (auto, the default), or plain processes with resource limits",
+        "--case-timeout", type=float, default=Limits.case_seconds, metavar="SECONDS",
+        help="CPU seconds one call into student code may use; past it, that call fails and the function is "
+        "not called again (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--isolation", choices=("auto", *MODES), default="auto",
+        help="sandbox: auto (the default) takes bubblewrap, else Landlock, where they work; 'process' is a plain "
+        "process with resource limits only, NOT safe for untrusted code (grading needs it asked for by name)",
     )
 
 
@@ -91,11 +97,8 @@ def command_check(arguments) -> int:
     if not impl.is_dir():
         print(f"{impl} is not a folder; pass --impl with the folder holding your six modules", file=sys.stderr)
         return 2
-    result = grade_submission(impl, ("public",), arguments.isolation, limits_from(arguments))
+    result = grade_submission(impl, ("public",), arguments.isolation, limits_from(arguments), untrusted=False)
     rubric = load_rubric()
-    problem = bubblewrap_problem()
-    if problem and result.isolation.startswith("process"):
-        print(f"(bubblewrap unavailable: {problem})", file=sys.stderr)
     print(score_table(result))
     print()
     print(f"Public tests: {result.score:g} / {result.max_score:g}. Hidden tests with other inputs add "
@@ -155,11 +158,16 @@ def command_grade(arguments) -> int:
         write_submission_reports(result, out)
         progress.update(result)
 
-    problem = bubblewrap_problem()
-    if problem and arguments.isolation == "auto":
-        print(f"note: bubblewrap unavailable ({problem}); grading with the process sandbox", file=sys.stderr)
+    hidden = hidden_paths(arguments)
+    isolation = choose_isolation(arguments.isolation, hidden=hidden)  # raises when no safe sandbox works
+    if isolation != "bubblewrap":
+        for name, problem in problems(hidden).items():
+            if problem:
+                print(f"note: {name} unavailable here ({problem})", file=sys.stderr)
+    if isolation == "process":
+        print("WARNING: grading with the process sandbox, which is NOT safe for untrusted code", file=sys.stderr)
     started = time.monotonic()
-    results = grade_many(paths, ids, variants, arguments.isolation, limits_from(arguments), max(1, arguments.jobs), on_result)
+    results = grade_many(paths, ids, variants, isolation, limits_from(arguments), max(1, arguments.jobs), on_result, hidden)
     # Written again once every sandbox is gone, so nothing a submission did meanwhile can stick.
     for result in results:
         write_submission_reports(result, out)
@@ -178,10 +186,17 @@ def command_grade(arguments) -> int:
     return 0
 
 
+def hidden_paths(arguments) -> tuple[Path, ...]:
+    """What no sandbox may see besides the kit: the output folder and the submissions themselves."""
+    return tuple(dict.fromkeys(path.resolve() for path in (arguments.out, *arguments.paths)))
+
+
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # student text must never crash a report, whatever the locale
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     arguments = build_parser().parse_args(argv)
     try:
-        choose_isolation(arguments.isolation)  # a sandbox asked for by name must work before we start
         if arguments.command == "check":
             return command_check(arguments)
         return command_grade(arguments)

@@ -16,11 +16,13 @@ from functools import cache
 from pathlib import Path
 
 from . import intake
+from .isolation import describe_isolation
 from .plugin import GradingPlugin, Outcome, run_checks
 from .reference import ReferenceCase, available_variants, load_references
-from .isolation import describe_isolation
 from .rubric import load_rubric
 from .sandbox import Limits, Sandbox
+from .static import analyse_with_limits
+from .text import clean
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +41,7 @@ class TestResult:
     variant: str
     score: float
     max_score: float
-    kind: str  # passed, failed, not_implemented, error, timeout, crashed, grader_error
+    kind: str  # passed, partial, failed, not_implemented, error, timeout, crashed, not_run, grader_error
     message: str
 
     @property
@@ -58,9 +60,12 @@ class GradeResult:
     notes: list[str] = field(default_factory=list)
     problem: str | None = None
     isolation: str = ""
-    printed: str = ""
+    printed: str = ""  # what the code printed while only public inputs were in the sandbox
+    printed_hidden: str = ""  # what it printed afterwards: shown only once grades are published
     seconds: float = 0.0
     peak_memory_bytes: int = 0  # the sandbox's, as its harness reported it (not in any report: it varies)
+    incomplete: str = ""  # set when the whole-submission safety limit stopped grading early
+    sandbox_uid: int | None = None  # the uid the sandboxed code reported running as
 
     @property
     def score(self) -> float:
@@ -79,7 +84,9 @@ class GradeResult:
 
     @property
     def status(self) -> str:
-        return f"error: {self.problem}" if self.problem else "graded"
+        if self.problem:
+            return f"error: {self.problem}"
+        return f"incomplete: {self.incomplete}" if self.incomplete else "graded"
 
 
 @cache
@@ -98,20 +105,68 @@ def run_variants(variants: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(variants) + tuple(twin for twin, scored in TWINS.items() if scored in variants and twin in available)
 
 
-def plan_cases(variants: tuple[str, ...]) -> tuple[list[dict], dict]:
-    """The probe plan (id, kind, args per case) and the inputs, for every test the rubric scores."""
+# Inputs reach the sandbox in phases: the public ones first (what students have), then the
+# never-shipped ones. Output printed in phase 0 can be shown at once; later output may hold hidden
+# inputs and is shown only once grades are published.
+PHASES = {"public": 0, "fresh": 1, "hidden": 1}
+RESULT_BYTES_FACTOR = 16  # a result may take this many times the reference's bytes (a wrong shape, say)
+MIN_RESULT_BYTES = 64 << 10
+
+
+def plan_cases(variants: tuple[str, ...]) -> tuple[list[dict], list[dict]]:
+    """The probe plan (id, kind, args, phase, max_bytes per case, public cases first) and the
+    inputs of each phase, for every test the rubric scores."""
     rubric = load_rubric()
-    cases, inputs = [], {}
-    for variant in variants:
+    cases, inputs = [], [{}, {}]
+    for variant in sorted(variants, key=lambda name: PHASES[name]):
         references = references_for(variant)
+        phase = PHASES[variant]
         for test in rubric.tests:
             if not test.runs_in(TWINS.get(variant, variant)):
                 continue
             reference = references[test.id]
             case_id = f"{variant}:{test.id}"
-            cases.append({"id": case_id, "kind": reference.kind, "args": reference.args})
-            inputs.update({f"{case_id}/in/{name}": value for name, value in reference.inputs.items()})
-    return cases, inputs
+            expected_bytes = sum(array.nbytes + 200 for array in reference.outputs.values())
+            cases.append({
+                "id": case_id, "kind": reference.kind, "args": reference.args, "phase": phase,
+                "max_bytes": max(MIN_RESULT_BYTES, RESULT_BYTES_FACTOR * expected_bytes),
+            })
+            inputs[phase].update({f"{case_id}/in/{name}": value for name, value in reference.inputs.items()})
+    return cases, [phase_inputs for phase_inputs in inputs if phase_inputs]
+
+
+def vectorised_functions(variants: tuple[str, ...]) -> dict[str, list[str]]:
+    """Module -> the functions the vectorisation tests read for loops."""
+    functions: dict[str, list[str]] = {}
+    for test in load_rubric().tests:
+        if test.name == "vectorised":
+            reference = references_for(variants[0])[test.id]
+            functions[test.module] = list(reference.args.get("functions", []))
+    return functions
+
+
+@cache
+def starter_imports() -> frozenset[tuple[str, str]]:
+    """(module, import statement) pairs of the starter itself (the provided Logger's matplotlib)."""
+    from .static import analyse
+
+    stubs = stubs_dir()
+    found = analyse({m: (stubs / f"{m}.py").read_bytes() for m in intake.MODULES}, {})
+    return frozenset((module, statement) for module, _, _, statement in found["imports"])
+
+
+def import_notes(analysis: dict) -> list[str]:
+    """A note per import, of something graded code cannot use, that the student added."""
+    notes = []
+    for module, line, package, statement in analysis.get("imports", []):
+        if (module, statement) in starter_imports():
+            continue
+        notes.append(
+            f"{module}.py, line {line}: imports {package}, which is not available when your code is graded "
+            "(only the standard library and NumPy are). The import itself is harmless; a graded function "
+            f"that uses {package} fails its tests."
+        )
+    return notes
 
 
 def all_failed(result: GradeResult, message: str, kind: str = "error") -> GradeResult:
@@ -130,8 +185,11 @@ def grade_submission(
     isolation: str = "auto",
     limits: Limits | None = None,
     submission_id: str | None = None,
+    hidden: tuple[Path, ...] = (),
+    untrusted: bool = True,
 ) -> GradeResult:
-    """Grade one submission (a folder or a .zip) on the given variants."""
+    """Grade one submission (a folder or a .zip) on the given variants. ``hidden``: paths the
+    sandbox must not see besides the kit (the output folder, the submissions being graded)."""
     started = time.monotonic()
     submission = intake.read_submission(Path(path))
     result = GradeResult(submission_id or submission.id, str(path), variants, notes=list(submission.notes))
@@ -147,9 +205,10 @@ def grade_submission(
         result.notes.append(f"{module}.py is missing; its tests ran on the starter stub")
     runs = run_variants(variants)
     cases, inputs = plan_cases(runs)
-    run = Sandbox(isolation, limits).run(modules, stubs, cases, inputs)
-    sources = {m: modules[f"{m}.py"].decode("utf-8-sig", errors="replace") for m in intake.MODULES}
-    plugin = GradingPlugin(load_rubric(), runs, TWINS, run, {v: references_for(v) for v in runs}, set(submission.missing), sources)
+    analysis = analyse_with_limits({m: modules[f"{m}.py"] for m in intake.MODULES}, vectorised_functions(runs))
+    result.notes.extend(import_notes(analysis))
+    run = Sandbox(isolation, limits, hidden=hidden, untrusted=untrusted).run(modules, stubs, cases, inputs)
+    plugin = GradingPlugin(load_rubric(), runs, TWINS, run, {v: references_for(v) for v in runs}, set(submission.missing), analysis)
     outcomes = run_checks(plugin)
     for test in load_rubric().tests:
         for variant in variants:
@@ -157,30 +216,45 @@ def grade_submission(
                 continue
             outcome = combined(outcomes, test.id, variant, runs)
             points = test.points[variant]
-            result.tests.append(
-                TestResult(test.id, test.module, test.title, variant, points if outcome.passed else 0.0, points, outcome.kind, outcome.message)
-            )
+            score = round(points * outcome.fraction, 4)
+            result.tests.append(TestResult(test.id, test.module, test.title, variant, score, points, outcome.kind, clean(outcome.message)))
     result.isolation = describe_isolation(run.isolation)
-    result.printed = run.printed
+    result.printed, result.printed_hidden = clean(run.printed), clean(run.printed_hidden)
+    result.sandbox_uid = run.child_uid
     result.peak_memory_bytes = run.peak_memory_bytes
+    result.incomplete = run.incomplete
     result.seconds = time.monotonic() - started
     return result
 
 
 def combined(outcomes: dict, test_id: str, variant: str, runs: tuple[str, ...]) -> Outcome:
-    """A scored variant's outcome: its own, unless it passed and its twin (run too) failed."""
+    """A scored variant's outcome with its twins' (run too, never shipped) taken into account: the
+    test, or for a split test each function's share, counts only where every run of it passed."""
     outcome = outcomes[(test_id, variant)]
     for twin, scored in TWINS.items():
-        if scored == variant and twin in runs and outcome.passed and not outcomes[(test_id, twin)].passed:
-            failure = outcomes[(test_id, twin)]
-            return Outcome(False, failure.kind, FRESH_FAILURE + failure.message)
+        if scored != variant or twin not in runs or outcomes[(test_id, twin)].passed:
+            continue
+        other = outcomes[(test_id, twin)]
+        parts = outcome.parts or other.parts
+        if not parts:  # all or nothing
+            return Outcome(False, other.kind, FRESH_FAILURE + other.message) if outcome.passed else outcome
+        before, after = failed_parts(outcome, parts), failed_parts(other, parts)
+        failed = tuple(part for part in parts if part in before or part in after)
+        message = "" if outcome.passed else outcome.message
+        if set(after) - set(before):
+            message = (message + "\n\n" if message else "") + FRESH_FAILURE + other.message
+        kind = "partial" if len(failed) < len(parts) else (other.kind if outcome.passed else outcome.kind)
+        outcome = Outcome(False, kind, message, parts, failed)
     return outcome
 
 
-FRESH_FAILURE = (
-    "Right on the public inputs, but not on fresh inputs of the same shapes (results must be computed "
-    "from the inputs, never looked up):\n"
-)
+def failed_parts(outcome: Outcome, parts: tuple[str, ...]) -> tuple[str, ...]:
+    if outcome.passed:
+        return ()
+    return outcome.failed_parts if outcome.parts else parts  # failed as a whole: every share is lost
+
+
+FRESH_FAILURE = "Right on the public inputs, but not on fresh inputs of the same shapes (never shipped):\n"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -188,9 +262,9 @@ FRESH_FAILURE = (
 # ----------------------------------------------------------------------------------------------
 
 def _grade_job(job: tuple) -> GradeResult:
-    path, submission_id, variants, isolation, limits = job
+    path, submission_id, variants, isolation, limits, hidden = job
     try:
-        return grade_submission(Path(path), variants, isolation, limits, submission_id)
+        return grade_submission(Path(path), variants, isolation, limits, submission_id, hidden)
     except Exception as error:  # noqa: BLE001 - one broken submission must not stop the batch
         result = GradeResult(submission_id, str(path), variants, problem=f"the grader failed on it: {error!r}")
         return all_failed(result, f"The grader could not grade this submission ({error!r}); please tell your instructor.", "grader_error")
@@ -204,11 +278,13 @@ def grade_many(
     limits: Limits,
     jobs: int,
     on_result=None,
+    hidden: tuple[Path, ...] = (),
 ) -> list[GradeResult]:
-    """Grade every submission with ``jobs`` worker processes; results come back sorted by id."""
+    """Grade every submission with ``jobs`` worker processes; results come back sorted by id.
+    ``hidden``: paths no sandbox may see (the output folder, the submissions themselves)."""
     for variant in run_variants(variants):
         references_for(variant)  # verify the references once, before any work starts
-    jobs_list = [(str(path), submission_id, variants, isolation, limits) for path, submission_id in zip(paths, ids)]
+    jobs_list = [(str(path), submission_id, variants, isolation, limits, tuple(hidden)) for path, submission_id in zip(paths, ids)]
     results = []
     if jobs <= 1 or len(jobs_list) <= 1:
         for job in jobs_list:

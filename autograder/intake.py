@@ -16,9 +16,11 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .text import name as printable
+
 MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
 MODULE_FILES = tuple(f"{module}.py" for module in MODULES)
-MAX_MODULE_BYTES = 1 << 20  # a module file bigger than 1 MiB is refused
+MAX_MODULE_BYTES = 256 << 10  # a module file bigger than 256 KiB is refused (a full solution is ~10 KiB)
 MAX_ENTRIES = 10_000  # files in a folder or entries in a zip
 MAX_ARCHIVE_BYTES = 200 << 20  # declared uncompressed size of a whole zip
 MAX_ZIP_FILE_BYTES = 50 << 20  # the zip file itself (its listing is read before anything else)
@@ -63,7 +65,7 @@ def choose(candidates: dict[str, list[PurePosixPath]], notes: list[str]) -> dict
         chosen[name] = ranked[0]
         if len(ranked) > 1:
             others = ", ".join(str(p) for p in ranked[1:4])
-            notes.append(f"found {len(ranked)} files named {name}; graded {ranked[0]} (not {others})")
+            notes.append(printable(f"found {len(ranked)} files named {name}; graded {ranked[0]} (not {others})"))
     return chosen
 
 
@@ -71,7 +73,13 @@ def is_ignored(parts: tuple[str, ...]) -> bool:
     return any(part in IGNORED_FOLDERS or part.startswith(".") for part in parts[:-1]) or parts[-1].startswith("._")
 
 
+CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
 def decode_check(name: str, data: bytes, notes: list[str]) -> bytes | None:
+    """The module's bytes if they are UTF-8 Python source, as the grader reads them and Python runs
+    them alike; otherwise None with a note."""
+    name = printable(name)
     if len(data) > MAX_MODULE_BYTES:
         notes.append(f"{name} is larger than {MAX_MODULE_BYTES // 1024} KiB and was not graded")
         return None
@@ -80,6 +88,11 @@ def decode_check(name: str, data: bytes, notes: list[str]) -> bytes | None:
     except UnicodeDecodeError:
         notes.append(f"{name} is not UTF-8 text and was not graded (save it as UTF-8)")
         return None
+    for line in data.removeprefix(b"\xef\xbb\xbf").splitlines()[:2]:  # where Python looks for a coding declaration
+        declared = CODING.match(line)
+        if declared and declared.group(1).decode("ascii", "replace").lower().replace("_", "-") not in ("utf-8", "utf8"):
+            notes.append(f"{name} declares the encoding {printable(declared.group(1).decode('ascii', 'replace'))!r} and was not graded: save it as UTF-8 and remove the coding line")
+            return None
     return data
 
 
@@ -87,7 +100,7 @@ def summarize_ignored(ignored: list[str], notes: list[str]) -> None:
     python_files = sorted({name for name in ignored if name.endswith(".py") and name != "__init__.py"})
     if python_files:
         shown = ", ".join(python_files[:6]) + (" ..." if len(python_files) > 6 else "")
-        notes.append(f"only the six module files are graded; ignored: {shown}")
+        notes.append(f"only the six module files are graded; ignored: {printable(shown)}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -115,7 +128,7 @@ def read_folder(folder: Path, submission: Submission) -> None:
                 continue
             info = path.lstat()
             if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
-                submission.notes.append(f"{relative} is a link or a special file and was not graded")
+                submission.notes.append(f"{printable(str(relative))} is a link or a special file and was not graded")
                 continue
             candidates.setdefault(name, []).append(relative)
     for name, relative in choose(candidates, submission.notes).items():
@@ -130,12 +143,13 @@ def entry_problem(info: zipfile.ZipInfo) -> str | None:
     """Why an archive entry must not be read, or None."""
     name = info.filename
     path = PurePosixPath(name.replace("\\", "/"))
+    shown = printable(name)
     if path.is_absolute() or ".." in path.parts or re.match(r"^[A-Za-z]:", name):
-        return f"refused {name!r}: it points outside the archive"
+        return f"refused '{shown}': it points outside the archive"
     if stat.S_ISLNK(info.external_attr >> 16):
-        return f"refused {name!r}: it is a symbolic link"
+        return f"refused '{shown}': it is a symbolic link"
     if info.flag_bits & 0x1:
-        return f"refused {name!r}: it is encrypted"
+        return f"refused '{shown}': it is encrypted"
     return None
 
 
@@ -181,13 +195,13 @@ def read_zip(archive_path: Path, submission: Submission) -> None:
         for name, path in choose(candidates, submission.notes).items():
             info = by_path[path]
             if info.file_size > MAX_MODULE_BYTES:
-                submission.notes.append(f"{path} is larger than {MAX_MODULE_BYTES // 1024} KiB and was not graded")
+                submission.notes.append(f"{printable(str(path))} is larger than {MAX_MODULE_BYTES // 1024} KiB and was not graded")
                 continue
             try:
                 with archive.open(info) as source:
                     data = source.read(MAX_MODULE_BYTES + 1)  # never trust the declared size
             except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as error:
-                submission.notes.append(f"{path} could not be read from the archive ({error})")
+                submission.notes.append(f"{printable(str(path))} could not be read from the archive ({error})")
                 continue
             data = decode_check(str(path), data, submission.notes)
             if data is not None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .checks.common import NOT_IMPLEMENTED, Case
+from .checks.common import NOT_IMPLEMENTED, Case, PartsFailed
 from .compare import CheckFailed
 from .reference import ReferenceCase
 from .rubric import Rubric
@@ -35,8 +35,19 @@ class CaseUnavailable(CheckFailed):
 @dataclass
 class Outcome:
     passed: bool
-    kind: str  # passed, failed, not_implemented, error, timeout, crashed, grader_error
+    kind: str  # passed, partial, failed, not_implemented, error, timeout, crashed, not_run, grader_error
     message: str
+    parts: tuple[str, ...] = ()  # the functions a split test covers (empty: all or nothing)
+    failed_parts: tuple[str, ...] = ()
+
+    @property
+    def fraction(self) -> float:
+        """The share of the test's points earned."""
+        if self.passed:
+            return 1.0
+        if self.parts:
+            return 1.0 - len(set(self.failed_parts)) / len(self.parts)
+        return 0.0
 
 
 def test_id_for(module_name: str, function_name: str) -> str:
@@ -45,8 +56,6 @@ def test_id_for(module_name: str, function_name: str) -> str:
 
 
 UNAVAILABLE_WORDING = {
-    "error": "Your code raised an error:\n{message}",
-    "bad_return": "{message}",
     "timeout": "Timed out: {message}",
     "crashed": "{message}",
     "not_run": "{message}",
@@ -62,7 +71,7 @@ class GradingPlugin:
         run: SandboxRun,
         references: dict[str, dict[str, ReferenceCase]],
         missing_modules: set[str],
-        sources: dict[str, str],
+        analysis: dict,
     ):
         self.rubric = rubric
         self.variants = variants  # every variant run; a twin is scored as twins[variant]
@@ -70,7 +79,7 @@ class GradingPlugin:
         self.run = run
         self.references = references
         self.missing = missing_modules
-        self.sources = sources
+        self.analysis = analysis
         self.outcomes: dict[tuple[str, str], Outcome] = {}
 
     def runs_in(self, test, variant: str) -> bool:
@@ -101,14 +110,16 @@ class GradingPlugin:
         outcome = self.run.outcomes.get(f"{variant}:{test_id}")
         if outcome is None:
             raise CaseUnavailable("this test was not run", "grader_error")
-        if outcome.status == "not_implemented":
-            missing = f"{module}.py is not in your submission. " if module in self.missing else ""
-            raise CaseUnavailable(f"{NOT_IMPLEMENTED}: {missing}{outcome.message}", "not_implemented")
-        if outcome.status != "ok":
-            wording = UNAVAILABLE_WORDING.get(outcome.status, "{message}")
-            raise CaseUnavailable(wording.format(message=outcome.message), outcome.status)
+        if outcome.status in UNAVAILABLE_WORDING:  # the child was stopped: nothing came back
+            raise CaseUnavailable(UNAVAILABLE_WORDING[outcome.status].format(message=outcome.message), outcome.status)
+        message = outcome.message
+        if outcome.status == "not_implemented" and module in self.missing:
+            message = f"{module}.py is not in your submission. {message}"
         reference = self.references[variant][test_id]
-        return Case(test_id, variant, reference.args, reference.inputs, reference.outputs, outcome.outputs, outcome.notes, self.sources.get(module, ""))
+        return Case(
+            test_id, variant, reference.args, reference.inputs, reference.outputs, outcome.outputs, outcome.notes,
+            outcome.status, message, self.analysis, outcome.function,
+        )
 
     # -- results ---------------------------------------------------------------------------------
 
@@ -127,6 +138,8 @@ class GradingPlugin:
 
 def describe_failure(excinfo) -> Outcome:
     error = excinfo.value
+    if isinstance(error, PartsFailed):
+        return Outcome(False, error.kind, str(error), tuple(error.parts), tuple(error.failed))
     if isinstance(error, CheckFailed):
         message = str(error)
         kind = getattr(error, "kind", "not_implemented" if message.startswith(NOT_IMPLEMENTED) else "failed")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
 import signal
@@ -12,11 +11,11 @@ import time
 from pathlib import Path
 
 
-
-
 def become_subreaper() -> None:
     """Make orphaned descendants of this process re-parent to it, so they can be found and killed."""
     if sys.platform.startswith("linux"):
+        import ctypes
+
         try:
             ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
         except (OSError, AttributeError):
@@ -24,17 +23,34 @@ def become_subreaper() -> None:
 
 
 def process_table():
-    """One dict per process: pid, ppid, session, uid and resident pages (rss_pages)."""
+    """One dict per process: pid, ppid, session, uid, state, resident pages (rss_pages) and the CPU
+    time it and its reaped children used (cpu_ticks, in clock ticks)."""
     for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as stat_file:
-                fields = stat_file.read().rsplit(")", 1)[1].split()
-            uid = os.stat(f"/proc/{entry.name}").st_uid
-        except (OSError, IndexError):
-            continue
-        yield {"pid": int(entry.name), "ppid": int(fields[1]), "session": int(fields[3]), "uid": uid, "rss_pages": int(fields[21])}
+        if entry.name.isdigit():
+            info = process_info(int(entry.name))
+            if info is not None:
+                yield info
+
+
+def process_info(pid: int) -> dict | None:
+    try:
+        with open(f"/proc/{pid}/stat") as stat_file:
+            fields = stat_file.read().rsplit(")", 1)[1].split()
+        uid = os.stat(f"/proc/{pid}").st_uid
+    except (OSError, IndexError):
+        return None
+    return {
+        "pid": pid,
+        "ppid": int(fields[1]),
+        "session": int(fields[3]),
+        "uid": uid,
+        "state": fields[0],
+        "cpu_ticks": sum(int(value) for value in fields[11:15]),  # utime, stime, cutime, cstime
+        "rss_pages": int(fields[21]),
+    }
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def kill_processes(selected) -> set[int]:
@@ -56,10 +72,13 @@ def kill_processes(selected) -> set[int]:
     return killed
 
 
+SHARED_SCRATCH = ("/dev/shm", "/var/tmp", "/run/lock", "/tmp")
+
+
 def remove_files_of(uid: int) -> None:
-    """Delete what the sandbox uid left in the shared scratch folders (the plain-process sandbox
-    can write there; bubblewrap gives each sandbox a /tmp of its own)."""
-    for folder in (Path(tempfile.gettempdir()), Path("/dev/shm")):
+    """Delete what the sandbox uid left in the machine's shared scratch folders (only the process
+    mode can write there; bubblewrap and Landlock confine writes to the sandbox's own folders)."""
+    for folder in dict.fromkeys([Path(tempfile.gettempdir()), *map(Path, SHARED_SCRATCH)]):
         try:
             entries = list(os.scandir(folder))
         except OSError:

@@ -20,6 +20,7 @@ from .rubric import load_rubric
 
 KIND_LABELS = {
     "passed": "passed",
+    "partial": "PARTLY",
     "failed": "FAILED",
     "not_implemented": "not implemented yet",
     "error": "ERROR",
@@ -70,13 +71,13 @@ def failure_details(result: GradeResult, limit: int | None = None) -> str:
     """The message of every test that did not pass (not-implemented ones summarized)."""
     failures = [t for t in result.tests if not t.passed]
     lines = []
-    not_implemented = [t for t in failures if t.kind == "not_implemented"]
+    not_implemented = [t for t in failures if t.kind == "not_implemented" or (t.kind == "partial" and NOT_WRITTEN.search(t.message))]
     if not_implemented:
-        lines.append(f"Not implemented yet ({len(not_implemented)} tests):")
+        lines.append(f"Not implemented yet ({len(not_implemented)} tests wait for these functions):")
         for module in load_rubric().modules:
-            names = sorted({t.test_id.split(".", 1)[1] for t in not_implemented if t.module == module})
+            names = {name for t in not_implemented if t.module == module for name in NOT_WRITTEN.findall(t.message)}
             if names:
-                lines.append(f"  {module}.py: {', '.join(names)}")
+                lines.append(f"  {module}.py: {', '.join(sorted(names, key=function_order))}")
     by_message: dict[str, list[TestResult]] = {}
     for test in failures:
         if test.kind != "not_implemented":
@@ -88,6 +89,15 @@ def failure_details(result: GradeResult, limit: int | None = None) -> str:
             lines.append(f"    (the same for {len(tests) - 1} more: {', '.join(f'{t.test_id} [{t.variant}]' for t in tests[1:])})")
         lines.append(message[:MAX_TEST_OUTPUT])
     return "\n".join(lines)
+
+
+NOT_WRITTEN = re.compile(r"Not implemented yet: ([A-Za-z_][\w.]*)")
+FUNCTION_ORDER = ("forward", "backward", "step", "predict", "__iter__", "__len__")
+
+
+def function_order(name: str) -> tuple:
+    owner, _, method = name.rpartition(".")
+    return (owner, FUNCTION_ORDER.index(method) if method in FUNCTION_ORDER else len(FUNCTION_ORDER), method)
 
 
 def summary_header(result: GradeResult) -> str:
@@ -122,9 +132,22 @@ def results_json(result: GradeResult) -> dict:
                 "tags": [test.module, test.variant],
             }
         )
+    if result.printed_hidden.strip():
+        # What the code printed once unshipped inputs were in the sandbox may show hidden inputs:
+        # it reaches the student only when grades are published, like the hidden tests.
+        tests.append({
+            "name": "What your code printed during the hidden tests (first lines)",
+            "number": str(len(tests) + 1),
+            "score": 0.0,
+            "max_score": 0.0,
+            "status": "passed",
+            "output": result.printed_hidden[:MAX_PRINTED],
+            "visibility": "after_published",
+            "tags": ["printed"],
+        })
     output = [summary_header(result), "", f"Score: {points(result.score)} / {points(result.max_score)}"]
     if result.printed.strip():
-        output += ["", "Your code printed (first lines):", result.printed[:MAX_PRINTED]]
+        output += ["", "Your code printed (first lines, public tests):", result.printed[:MAX_PRINTED]]
     return {
         "score": result.score,
         "execution_time": round(result.seconds, 3),
@@ -136,6 +159,7 @@ def results_json(result: GradeResult) -> dict:
             "status": result.status,
             "modules": {module: {"score": s, "max_score": m} for module, (s, m) in result.module_scores().items()},
             "isolation": result.isolation,
+            "sandbox_uid": result.sandbox_uid,
             "notes": result.notes,
         },
     }
@@ -160,7 +184,12 @@ def feedback_markdown(result: GradeResult) -> str:
     if failures:
         lines += ["", "## What went wrong", "", *fenced(failures.strip())]
     if result.printed.strip():
-        lines += ["", "## What your code printed (first lines)", "", *fenced(result.printed[:MAX_PRINTED].strip())]
+        lines += ["", "## What your code printed during the public tests (first lines)", "", *fenced(result.printed[:MAX_PRINTED].strip())]
+    if result.printed_hidden.strip():
+        lines += [
+            "", "## What your code printed during the hidden tests (first lines; give this to students only once grades are published)",
+            "", *fenced(result.printed_hidden[:MAX_PRINTED].strip()),
+        ]
     if result.isolation:
         lines += ["", f"_Sandbox: {result.isolation}_"]
     return "\n".join(lines) + "\n"
@@ -175,7 +204,7 @@ def fenced(text: str) -> list[str]:
 
 def write_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text)
+    temporary.write_text(text, encoding="utf-8", errors="backslashreplace")
     os.replace(temporary, path)
 
 
@@ -214,7 +243,7 @@ def merged_gradebook(path: Path, results: list[GradeResult]) -> str:
     differ from the rubric's, as after a rubric change)."""
     earlier: list[list[str]] = []
     if path.is_file():
-        with open(path, newline="") as existing:
+        with open(path, newline="", encoding="utf-8", errors="replace") as existing:
             rows = list(csv.reader(existing))
         if rows and rows[0] == gradebook_header():
             earlier = rows[1:]

@@ -11,20 +11,42 @@ from pathlib import Path
 
 import pytest
 
-from autograder.isolation import bubblewrap_problem
+from autograder.isolation import make_mode
 from autograder.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
 
 
-def isolations() -> list:
-    """Both sandboxes. Bubblewrap is skipped, with the reason, where it cannot run, unless the
-    environment says it must (CI sets NN_REQUIRE_BUBBLEWRAP=1, so a broken sandbox fails there)."""
-    problem = bubblewrap_problem()
-    required = os.environ.get("NN_REQUIRE_BUBBLEWRAP") == "1"
-    skip = pytest.mark.skipif(problem is not None and not required, reason=f"bubblewrap unavailable: {problem}")
-    return [pytest.param("bubblewrap", marks=skip), "process"]
+def mode_available(name: str) -> tuple[bool, str]:
+    """(whether the tests must run this mode here, why not otherwise).
+
+    A mode the machine offers must work: bubblewrap whenever bwrap is on the PATH (or CI says it
+    must, NN_REQUIRE_BUBBLEWRAP=1), Landlock whenever the kernel has ABI 6 or newer. A broken
+    sandbox then fails its tests instead of being skipped."""
+    import shutil
+
+    if name == "bubblewrap":
+        if shutil.which("bwrap") is None and os.environ.get("NN_REQUIRE_BUBBLEWRAP") != "1":
+            return False, "bwrap is not installed here (apt-get install bubblewrap)"
+        return True, ""
+    if name == "landlock":
+        from autograder.harness import confine
+
+        abi = confine.landlock_abi()
+        if abi < 6:
+            return False, f"this kernel offers Landlock ABI {abi}; the landlock mode needs 6 (Linux 6.7+)"
+        return True, ""
+    return True, ""
+
+
+def isolations(safe_only: bool = False) -> list:
+    """Every isolation mode, each skipped (with the reason) only where the machine lacks it."""
+    params = []
+    for name in ("bubblewrap", "landlock") + (() if safe_only else ("process",)):
+        available, reason = mode_available(name)
+        params.append(pytest.param(name, marks=pytest.mark.skipif(not available, reason=reason), id=name))
+    return params
 
 
 def module_maxima() -> dict[str, float]:
@@ -64,5 +86,7 @@ def failed_outputs(document: dict) -> dict[str, str]:
 
 
 def comparable(document: dict) -> dict:
-    """A results document without its timing, which is the one part allowed to vary."""
-    return {key: value for key, value in document.items() if key != "execution_time"}
+    """A results document without what may vary between runs: its timing and the uid the sandbox
+    ran under (each grading process claims its own)."""
+    extra = {key: value for key, value in document.get("extra_data", {}).items() if key != "sandbox_uid"}
+    return {**{key: value for key, value in document.items() if key != "execution_time"}, "extra_data": extra}

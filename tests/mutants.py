@@ -46,6 +46,8 @@ MUTANTS = [
     mutant("relu_forward_mutates_input", "activations", "return np.maximum(Z, 0.0)", "np.maximum(Z, 0.0, out=Z)\n        return Z"),
     mutant("softmax_without_max_shift", "activations", "np.exp(Z - Z.max(axis=1, keepdims=True))", "np.exp(Z)"),
     mutant("softmax_normalised_over_columns", "activations", "shifted / shifted.sum(axis=1, keepdims=True)", "shifted / shifted.sum(axis=0, keepdims=True)"),
+    mutant("relu_backward_passes_dY_at_zero", "activations", "return dY * (Z > 0)", "return dY * (Z >= 0)"),
+    mutant("softmax_subtracts_row_mean", "activations", "np.exp(Z - Z.max(axis=1, keepdims=True))", "np.exp(Z - Z.mean(axis=1, keepdims=True))"),
     mutant("softmax_backward_diagonal_only", "activations", "return S * (dY - np.sum(S * dY, axis=1, keepdims=True))", "return S * (1 - S) * dY"),
     mutant(
         "sigmoid_loops_over_examples",
@@ -70,12 +72,29 @@ MUTANTS = [
     mutant("cross_entropy_missing_1_over_m", "loss", "PROBABILITY_FLOOR))) / m)", "PROBABILITY_FLOOR))))"),
     mutant("cross_entropy_backward_missing_1_over_m", "loss", "-Y / (m * np.maximum(Y_hat, PROBABILITY_FLOOR))", "-Y / np.maximum(Y_hat, PROBABILITY_FLOOR)"),
     mutant("cross_entropy_sign_flipped", "loss", "return float(-np.sum(", "return float(np.sum("),
+    Mutant(
+        "cross_entropy_without_floor",
+        (
+            Edit("loss", "np.log(np.maximum(Y_hat, PROBABILITY_FLOOR))", "np.log(Y_hat)"),
+            Edit("loss", "-Y / (m * np.maximum(Y_hat, PROBABILITY_FLOOR))", "-Y / (m * Y_hat)"),
+        ),
+    ),
     mutant("mse_backward_sign_flipped", "loss", "return -2.0 * (Y - Y_hat) / m", "return 2.0 * (Y - Y_hat) / m"),
     mutant("mse_mean_over_every_entry", "loss", "np.sum((Y - Y_hat) ** 2) / m", "np.mean((Y - Y_hat) ** 2)"),
     # optimizer
     mutant("sgd_velocity_shared_across_layers", "optimizer", "(i, key)", "key", count=3),
     mutant("sgd_velocity_shared_by_every_parameter", "optimizer", "(i, key)", "0", count=3),
     mutant("sgd_momentum_ignored", "optimizer", "v *= self.momentum\n", "v *= 0.0\n"),
+    mutant(
+        "sgd_weight_decay_added_into_the_gradient",
+        "optimizer",
+        "                g = layer.gradients[key] + self.weight_decay * p\n                if (i, key)",
+        "                g = layer.gradients[key]\n                g += self.weight_decay * p\n                if (i, key)",
+    ),
+    mutant("sgd_weight_decay_sign_flipped", "optimizer", "g = layer.gradients[key] + self.weight_decay * p\n                if", "g = layer.gradients[key] - self.weight_decay * p\n                if"),
+    mutant("sgd_momentum_sign_flipped", "optimizer", "v *= self.momentum\n", "v *= -self.momentum\n"),
+    mutant("adam_eps_inside_the_square_root", "optimizer", "(np.sqrt(v_hat) + self.eps)", "np.sqrt(v_hat + self.eps)"),
+    mutant("adam_second_moment_corrected_with_beta1", "optimizer", "v_hat = v / (1 - self.beta2**self.t)", "v_hat = v / (1 - self.beta1**self.t)"),
     mutant("sgd_weight_decay_ignored", "optimizer", "g = layer.gradients[key] + self.weight_decay * p", "g = layer.gradients[key]"),
     mutant("adam_without_bias_correction", "optimizer", "m_hat = m / (1 - self.beta1**self.t)", "m_hat = m"),
     Mutant(

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from autograder.harness.npzio import pack
-from autograder.sandbox import ChildProcess, FrameReader, Launch, Limits, ProtocolError, outcome_from_frame
+from autograder.isolation import make_mode
+from autograder.sandbox import ChildProcess, FrameReader, Launch, Limits, Phases, ProtocolError, outcome_from_frame
 
 
 def frame(header: dict, payload: bytes = b"") -> bytes:
@@ -38,28 +39,53 @@ def test_oversized_payloads_are_refused_before_they_are_read():
 
 
 def test_result_fields_are_validated():
-    outcome = outcome_from_frame({"status": "ok", "seconds": 1e400, "notes": {"a": "b" * 10_000}}, pack({"Y": [1.0]}), Limits())
-    assert outcome.status == "ok" and len(outcome.notes["a"]) <= 600
-    assert outcome_from_frame({"status": "made up"}, b"", Limits()).status == "error"
-    assert outcome_from_frame({"status": "ok"}, b"garbage", Limits()).status == "bad_return"
+    outcome = outcome_from_frame({"status": "ok", "seconds": 1e400, "notes": {"a": "b" * 10_000}}, pack({"Y": [1.0]}), 1 << 20)
+    assert outcome.status == "ok" and len(outcome.notes["a"]) <= 1500
+    assert outcome_from_frame({"status": "made up"}, b"", 1 << 20).status == "error"
+    assert outcome_from_frame({"status": "ok"}, b"garbage", 1 << 20).status == "bad_return"
+
+
+def test_a_result_larger_than_its_case_allows_is_refused_whatever_it_holds():
+    payload = pack({"Y": [1.0] * 1000})
+    outcome = outcome_from_frame({"status": "ok"}, payload, len(payload) - 1)
+    assert outcome.status == "bad_return" and outcome.outputs == {} and "check the shapes" in outcome.message
+
+
+class CountingClock:
+    """Stands for the sandbox's clock: counts the restarts a frame causes."""
+
+    def __init__(self):
+        self.restarts = 0
+
+    def restart(self):
+        self.restarts += 1
 
 
 def child(cases: list[str]) -> ChildProcess:
-    return ChildProcess("process", Path("/nonexistent"), Limits(case_seconds=3.0), None, set(), cases)
+    phases = Phases(Path("/nonexistent"), [], Limits())
+    return ChildProcess(make_mode("process"), Path("/nonexistent"), Limits(case_seconds=3.0), None, set(), [{"id": case} for case in cases], phases)
 
 
 def test_only_the_next_planned_case_may_start_and_answer():
-    process, launch = child(["public:a", "public:b"]), Launch()
+    process, launch, clock = child(["public:a", "public:b"]), Launch(), CountingClock()
+    handle = lambda header, payload=b"": process._handle(header, payload, launch, clock, None, -1)  # noqa: E731
+    handle({"event": "ready", "uid": 1234})
     for module in ("util", "activations", "layers", "loss", "optimizer", "model"):
-        process._handle({"event": "start", "case": f"import:{module}"}, b"", launch, 0.0)
-        process._handle({"event": "import", "module": module, "status": "ok"}, b"", launch, 0.0)
-    assert process._handle({"event": "start", "case": "public:b"}, b"", launch, 5.0) == 5.0  # out of turn
-    assert launch.current is None
-    deadline = process._handle({"event": "start", "case": "public:a"}, b"", launch, 5.0)
-    assert launch.current == "public:a" and deadline != 5.0
-    again = process._handle({"event": "start", "case": "keepalive"}, b"", launch, deadline)
-    assert again == deadline, "a start for another case must not reset the time limit"
-    process._handle({"event": "result", "case": "junk", "status": "ok"}, pack({"Y": [1.0]}), launch, deadline)
+        handle({"event": "start", "case": f"import:{module}"})
+        handle({"event": "import", "module": module, "status": "ok"})
+    restarts = clock.restarts
+    handle({"event": "start", "case": "public:b"})  # out of turn
+    assert launch.current is None and clock.restarts == restarts
+    handle({"event": "start", "case": "public:a"})
+    assert launch.current == "public:a" and clock.restarts == restarts + 1
+    handle({"event": "start", "case": "keepalive"})
+    handle({"event": "phase", "number": 1})  # only between cases
+    assert clock.restarts == restarts + 1, "frames out of turn must not reset the time limit"
+    handle({"event": "call", "label": "Sigmoid.forward"})
+    assert launch.call == "Sigmoid.forward"
+    handle({"event": "result", "case": "junk", "status": "ok"}, pack({"Y": [1.0]}))
     assert launch.outcomes == {}, "a result for a case not running is dropped"
-    process._handle({"event": "result", "case": "public:a", "status": "ok"}, pack({"Y": [1.0]}), launch, deadline)
-    assert list(launch.outcomes) == ["public:a"] and launch.current is None
+    handle({"event": "result", "case": "public:a", "status": "ok"}, pack({"Y": [1.0]}))
+    assert list(launch.outcomes) == ["public:a"] and launch.current is None and launch.call is None
+    handle({"event": "done"})
+    assert not launch.done, "done before every planned case answered is ignored"

@@ -87,8 +87,16 @@ def test_correct_code_written_differently_gets_full_marks(graded_mutants):
         ("sgd_velocity_shared_by_every_parameter", "(layer position, key)"),
         ("loader_shuffles_x_apart_from_y", "same permutation"),
         ("loader_same_order_every_pass", "new permutation"),
-        ("relu_forward_mutates_input", "modified its inputs"),
-        ("sigmoid_loops_over_examples", "loop over the examples"),
+        ("relu_forward_mutates_input", "modified its input"),
+        ("sigmoid_loops_over_examples", "loops in Python"),
+        ("softmax_normalised_over_columns", "row of the result must sum to 1"),
+        ("softmax_subtracts_row_mean", "not the mean"),
+        ("relu_backward_passes_dY_at_zero", "Z > 0"),
+        ("cross_entropy_without_floor", "exactly 0"),
+        ("adam_eps_inside_the_square_root", "outside the square root"),
+        ("sgd_weight_decay_added_into_the_gradient", "changed layer"),
+        ("layer_forgets_bias", "bias is missing"),
+        ("model_predict_wrong_axis", "np.argmax"),
         ("model_backward_in_forward_order", "from the last layer to the first"),
         ("layer_skips_activation_derivative", "activation"),
     ],
@@ -200,3 +208,98 @@ def test_results_do_not_depend_on_jobs_or_order(tmp_path):
         submission_id = path.stem if path.suffix == ".zip" else path.name
         assert comparable(results(tmp_path / "one", submission_id)) == comparable(results(tmp_path / "two", submission_id))
         assert (tmp_path / "one" / submission_id / "feedback.md").read_text() == (tmp_path / "two" / submission_id / "feedback.md").read_text()
+
+
+def graded_edits(tmp_path, name: str, edits, *options: str) -> dict:
+    """Grade solution/ with ``edits`` applied (each must apply) and return its results."""
+    mutants.apply(edits, tmp_path / name)
+    completed = grade([tmp_path / name], tmp_path / "out", *options)
+    assert completed.returncode == 0, completed.stderr
+    return results(tmp_path / "out", name)
+
+
+def scores(document: dict) -> dict[str, float]:
+    return {test["name"].split(":")[0]: test["score"] for test in document["tests"]}
+
+
+def test_a_forward_bug_costs_the_forward_tests_only(graded_mutants):
+    out, _ = graded_mutants
+    document = results(out, "layer_forgets_bias")
+    lost = {name for name, text in failed_outputs(document).items()}
+    assert any(name.startswith("layers.forward [") for name in lost)
+    assert not any(name.startswith(("layers.backward_input", "layers.backward_weights", "layers.backward_bias")) for name in lost), lost
+    sigmoid = results(out, "sigmoid_sign_flipped")  # its backward calls self.forward, which is wrong
+    assert not any(name.startswith("activations.sigmoid_backward") for name in failed_outputs(sigmoid)), failed_outputs(sigmoid).keys()
+
+
+def test_what_a_backward_set_before_it_raised_still_counts(tmp_path):
+    document = graded_edits(tmp_path, "raises_late", [mutants.Edit("layers", 'return dZ @ self.parameters["W"].T', 'raise ValueError("dX is not finished")')])
+    failed = failed_outputs(document)
+    assert any(name.startswith("layers.backward_input [public]") and "dX is not finished" in text for name, text in failed.items())
+    assert not any(name.startswith(("layers.backward_weights", "layers.backward_bias")) for name in failed), failed.keys()
+    returns_none = graded_edits(tmp_path, "returns_none", [mutants.Edit("layers", 'return dZ @ self.parameters["W"].T', "return None")], "--public-only")
+    failed = failed_outputs(returns_none)
+    assert any("returned None" in text for name, text in failed.items() if name.startswith("layers.backward_input"))
+    assert not any(name.startswith(("layers.backward_weights", "layers.backward_bias")) for name in failed), failed.keys()
+
+
+def test_a_len_that_returns_a_float_costs_only_the_len_test(tmp_path):
+    document = graded_edits(tmp_path, "float_len", [mutants.Edit("util", "return m // self.batch_size if self.drop_last else math.ceil(m / self.batch_size)", "return m / self.batch_size")])
+    failed = failed_outputs(document)
+    assert {name.split(" [")[0] for name in failed} == {"util.loader_len"}, failed.keys()
+    assert "must return an int" in next(iter(failed.values()))
+
+
+def test_foreign_imports_cost_only_the_functions_that_use_them(tmp_path):
+    unused = graded_edits(tmp_path, "unused", [mutants.Edit("util", "import numpy as np\n", "import numpy as np\nimport matplotlib.pyplot as plt\nfrom tqdm import tqdm\n")], "--public-only")
+    assert unused["score"] == 50, failed_outputs(unused)
+    assert any("imports matplotlib" in note and "line" in note for note in unused["extra_data"]["notes"])
+    used = graded_edits(tmp_path, "used", [
+        mutants.Edit("activations", "import numpy as np\n", "import numpy as np\nfrom scipy.special import expit\n"),
+        mutants.Edit("activations", "return 1.0 / (1.0 + np.exp(-Z))", "return expit(Z)"),
+    ], "--public-only")
+    failed = failed_outputs(used)
+    assert {name.split(" [")[0] for name in failed} <= {"activations.sigmoid_forward", "activations.shapes_and_dtypes", "activations.inputs_unchanged", "activations.vectorised"}
+    assert any("scipy is not available when your code is graded" in text for text in failed.values()), failed
+    row = gradebook(tmp_path / "out")["used"]
+    assert float(row["layers"]) == 10 and float(row["activations"]) < 14
+
+
+def test_a_broken_module_is_replaced_by_a_stub_that_needs_nothing_from_the_others(tmp_path):
+    """util.py keeps only what its own code needs (no check_same_shape, no check_matrix), the
+    other modules don't use those helpers, and layers.py does not even parse: only layers loses."""
+    helpers = (mutants.ROOT / "solution" / "util.py").read_text()
+    start, end = helpers.index("def check_matrix("), helpers.index("# --------------------------------------------------------------------------------------------\n# Labels")
+    edits = [mutants.Edit("util", helpers[start:end], "\n")]
+    for module in ("activations", "loss", "optimizer"):
+        source = (mutants.ROOT / "solution" / f"{module}.py").read_text()
+        line = next(line for line in source.splitlines() if line.startswith("from .util import"))
+        edits.append(mutants.Edit(module, line + "\n", "check_matrix = check_same_shape = lambda *args: None\n"))
+    edits.append(mutants.Edit("layers", "def forward(self, X", "def forward(self X"))
+    document = graded_edits(tmp_path, "broken_layers", edits, "--public-only")
+    row = gradebook(tmp_path / "out")["broken_layers"]
+    assert float(row["layers"]) == 0
+    assert {module: float(row[module]) for module in ("activations", "loss", "optimizer", "model", "util")} == {
+        "activations": 14, "loss": 7, "optimizer": 7, "model": 6, "util": 6}, failed_outputs(document)
+
+
+def test_hidden_and_fresh_expected_values_never_reach_the_feedback(graded_mutants):
+    """Every failed hidden or fresh comparison describes the difference without the values."""
+    out, _ = graded_mutants
+    hidden, fresh = load_references("hidden"), load_references("fresh")
+    leaks = []
+    for name in ("cross_entropy_missing_1_over_m", "layer_dropped_transpose", "mse_mean_over_every_entry", "sigmoid_sign_flipped"):
+        document = results(out, name)
+        for test in document["tests"]:
+            test_id = test["name"].split(" [")[0]
+            text = test["output"]
+            references = hidden if "[hidden]" in test["name"] else fresh if "fresh inputs" in text else None
+            if references is None or test_id not in references:
+                continue
+            for array in references[test_id].outputs.values():
+                for value in np.asarray(array, dtype=float).ravel()[:20]:
+                    if abs(value) > 1e-3 and f"{value:.4g}" in text:
+                        leaks.append((name, test["name"], f"{value:.4g}"))
+    assert not leaks, leaks
+    text = "".join(test["output"] for test in results(out, "cross_entropy_missing_1_over_m")["tests"] if "[hidden]" in test["name"])
+    assert "the expected values are not shown" in text

@@ -1,14 +1,15 @@
-"""What every check uses: the case a test looks at, and the generic comparisons.
+"""What every check uses: the case a test looks at, the comparisons, and per-function parts.
 
 Checks see only plain arrays: the inputs that were sent, the reference outputs of the solution, and
-what the sandboxed submission sent back. A check fails by raising ``CheckFailed`` (through the
-helpers here) with a message for the student.
+what the sandboxed submission sent back (all it recorded, also when its code raised part way). A
+check fails by raising ``CheckFailed`` (through the helpers here) with a message for the student.
 
 Everything the sandbox sends back comes from a process the submission controls, so every point is
 earned against data the submission never sees: reference outputs (on hidden inputs, or on "fresh"
-twins of the public ones), or the submission's own source text. Observations that only the
-sandbox can make (an input left unchanged, the lines a call ran) are checked too, but never on
-their own: a test that relies on them also requires the values its calls returned to be right.
+twins of the public ones), or the submission's source text, read here. A property only the sandbox
+can observe (an input left unchanged, a parameter updated in place) is never scored on its own: a
+property test gives each function it covers a share of its points, and a function's share also
+needs that function's own results in the test to be right.
 """
 
 from __future__ import annotations
@@ -18,22 +19,42 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograder import tolerances
-from autograder.checks.loops import loops_in
-from autograder.compare import (
-    CheckFailed,
-    central_differences,
-    close,
-    require_close,
-    require_shape_and_dtype,
-    shape_text,
-)
+from autograder.compare import CheckFailed, close, require_close, require_shape_and_dtype, shape_text
 
 NOT_IMPLEMENTED = "Not implemented yet"
 
 
+class NotImplementedYet(CheckFailed):
+    kind = "not_implemented"
+
+
+class Unavailable(CheckFailed):
+    """The result a check needs did not come back; ``kind`` says why (error, timeout, ...)."""
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+class PartsFailed(CheckFailed):
+    """A test split over several functions, some (or all) of which failed their share."""
+
+    def __init__(self, failed: dict[str, CheckFailed], parts: list[str]):
+        self.failed, self.parts = failed, parts
+        passed = [part for part in parts if part not in failed]
+        kinds = {getattr(error, "kind", "failed") for error in failed.values()}
+        self.kind = "partial" if passed else (kinds.pop() if len(kinds) == 1 else "failed")
+        lines = []
+        if passed:
+            lines.append(f"Scored for {', '.join(passed)}; not for {', '.join(failed)} ({len(passed)} of {len(parts)} shares):")
+        for part, error in failed.items():
+            lines.append(f"- {part}: " + str(error).replace("\n", "\n  "))
+        super().__init__("\n".join(lines))
+
+
 @dataclass
 class Case:
-    """One test in one variant: inputs, reference outputs, the submission's outputs and source."""
+    """One test in one variant: inputs, reference outputs, and what the submission sent back."""
 
     test_id: str
     variant: str
@@ -42,14 +63,32 @@ class Case:
     expected: dict[str, np.ndarray]
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
-    source: str = ""  # the submission's module file, as text (read, never run, by the grader)
+    status: str = "ok"  # how the probe ended (see sandbox.CaseOutcome)
+    message: str = ""
+    analysis: dict = field(default_factory=dict)  # static.analyse of the submission's source
+    function: str = ""  # the student function the probe called last
 
-    def output(self, name: str, call: str) -> np.ndarray:
-        """The submission's value called ``name``; a failure naming the call when it is missing."""
-        if name not in self.outputs:
-            reason = "; ".join(f"{label}: {note}" for label, note in self.notes.items())
-            raise CheckFailed(f"{call}: no result came back" + (f" ({reason})" if reason else ""))
-        return self.outputs[name]
+    def output(self, name: str, call: str, function: str | None = None) -> np.ndarray:
+        """The submission's value called ``name``; when it did not come back, a failure saying
+        why (the function raised, is not written, hung, returned something else). A function that
+        raised NotImplementedError counts as not written, whatever it recorded."""
+        if self.status == "not_implemented":
+            raise NotImplementedYet(not_implemented(self.function or function, self.message))
+        note = self.notes.get(function or "")
+        if note and note.startswith("not implemented yet"):
+            raise failure_from_note(call, note, function)
+        if name in self.outputs:
+            return self.outputs[name]
+        note = note or self.notes.get(name)
+        if note:
+            raise failure_from_note(call, note, function)
+        if self.status == "hung":
+            raise Unavailable(self.message, "timeout")
+        if self.status == "bad_return":
+            raise Unavailable(f"{call}: {self.message}", "failed")
+        if self.status != "ok":
+            raise Unavailable(f"{call}: your code raised an error:\n{self.message}", "error")
+        raise CheckFailed(f"{call}: no result came back")
 
     @property
     def reveal(self) -> bool:
@@ -57,8 +96,29 @@ class Case:
         return self.variant == "public"
 
 
-def shapes_of(case: Case, *names: str) -> str:
-    return ", ".join(f"{name} of shape {shape_text(case.inputs[name])}" for name in names)
+def not_implemented(function: str | None, message: str = "") -> str:
+    """"Not implemented yet: Sigmoid.forward" (the report lists the functions to write from these)."""
+    if not function:
+        return f"{NOT_IMPLEMENTED}: {message}"
+    extra = "" if not message or message.startswith(function) else f" ({message})"
+    return f"{NOT_IMPLEMENTED}: {function}{extra}"
+
+
+def failure_from_note(call: str, note: str, function: str | None = None) -> CheckFailed:
+    kind, _, text = note.partition(": ")
+    if kind == "not implemented yet":
+        return NotImplementedYet(not_implemented(function or call))
+    if kind == "hung":
+        return Unavailable(text, "timeout")
+    if kind == "missing":
+        return CheckFailed(f"{call}: {text}")
+    if kind == "returned":
+        return CheckFailed(f"{call}: {text}")
+    return Unavailable(f"{call}: your code raised an error:\n{text}", "error")
+
+
+def shapes_of(case: Case, *names: str, prefix: str = "") -> str:
+    return ", ".join(f"{name} of shape {shape_text(case.inputs[prefix + name])}" for name in names)
 
 
 def batch_size(case: Case) -> int | None:
@@ -70,137 +130,89 @@ def batch_size(case: Case) -> int | None:
 
 
 def matches_reference(
-    case: Case, name: str, call: str, *, what: str | None = None, advice: str | None = None, suspects=None
+    case: Case, name: str, call: str, *, what: str | None = None, advice: str | None = None, suspects=None,
+    function: str | None = None, batch: int | None = None,
 ) -> None:
-    """The submission's ``name`` equals the reference's, within tolerances.REFERENCE."""
+    """The submission's ``name`` equals the reference's, within the tolerance for its dtype."""
     require_close(
-        case.output(name, call),
+        case.output(name, call, function),
         case.expected[name],
         tolerances.REFERENCE,
         what=what or name,
         call=call,
-        batch_size=batch_size(case),
+        batch_size=batch if batch is not None else batch_size(case),
         suspects=suspects,
         advice=advice,
         reveal=case.reveal,
     )
 
 
-def gradient_matches(
-    case: Case,
-    analytic: str,
-    stack: str,
-    point: np.ndarray,
-    upstream: np.ndarray | None,
-    call: str,
-    *,
-    suspects=None,
-    advice: str | None = None,
-) -> None:
-    """The gradient ``analytic`` equals the reference gradient.
-
-    When it does not, central differences of the submission's own forward (its outputs at
-    ``point`` +- eps, recorded as ``<stack>_plus/_minus``; ``upstream`` is the dL/dY of
-    L = sum(upstream * forward), or None for a scalar forward) tell the student whether the
-    backward is at fault or the forward it differentiates.
-    """
-    received = case.output(analytic, call)
-    expected = case.expected[analytic]
-    if close(received, expected, tolerances.REFERENCE):
-        return
-    diagnosis = own_forward_diagnosis(case, received, stack, point, upstream)
-    require_close(
-        received,
-        expected,
-        tolerances.REFERENCE,
-        what=f"{analytic} (the gradient)",
-        call=call,
-        batch_size=len(point) if np.ndim(point) == 2 else None,
-        suspects=suspects,
-        advice="; ".join(part for part in (advice, diagnosis) if part) or None,
-        reveal=case.reveal,
-    )
+def is_right(case: Case, name: str) -> bool:
+    return name in case.outputs and close(case.outputs[name], case.expected[name], tolerances.REFERENCE)
 
 
-def own_forward_diagnosis(case: Case, received, stack: str, point: np.ndarray, upstream) -> str | None:
-    """What central differences of the submission's own forward say about its backward."""
-    plus, minus = case.outputs.get(f"{stack}_plus"), case.outputs.get(f"{stack}_minus")
-    expected_stack = (point.size, *(np.shape(upstream) if upstream is not None else ()))
-    if plus is None or minus is None or plus.shape != expected_stack or minus.shape != expected_stack:
-        return None
-    if not (np.all(np.isfinite(plus)) and np.all(np.isfinite(minus))):
-        return "your forward returns nan or inf near these inputs"
-    numerical = central_differences(plus, minus, upstream, tolerances.FINITE_DIFFERENCE_STEP, point.shape)
-    if close(received, numerical, tolerances.GRADIENT):
-        return (
-            "your backward agrees with finite differences of your own forward, so that forward computes "
-            "another function than the assignment's: fix the forward (see its test) and this gradient follows"
-        )
-    return "it does not agree with finite differences of your own forward either: the backward's formula is off"
-
-
-def calls_succeeded(case: Case, labels: list[str]) -> None:
-    """Fail unless every call the probe attempted under these labels ran without an exception."""
-    failed = {label: case.notes[label] for label in labels if label in case.notes}
-    if not failed:
-        return
-    not_implemented = [label for label, note in failed.items() if note.startswith("not implemented yet")]
-    if not_implemented:  # other failures are most likely consequences of these
-        raise CheckFailed(f"{NOT_IMPLEMENTED}: " + ", ".join(not_implemented))
-    raise CheckFailed("could not run this check:\n" + "\n".join(f"  {label}: {note}" for label, note in failed.items()))
-
-
-def results_right(case: Case, names: list[str], call: str) -> None:
-    """The recorded results of the calls a property check made are themselves right."""
-    for name in names:
+def by_function(case: Case, parts: list[str], check_part) -> None:
+    """Run ``check_part(part)`` for each part (a function's name); each failure costs that part's
+    share only. Raises PartsFailed when any part failed."""
+    failed = {}
+    for part in parts:
         try:
-            matches_reference(case, name, call, what=f"the result {name}")
-        except CheckFailed as failure:
-            raise CheckFailed(
-                "This test counts only when the calls it makes return right results, and one did not "
-                f"(the test of that function in this module says more):\n{failure}"
-            ) from None
+            check_part(part)
+        except CheckFailed as error:
+            failed[part] = error
+    if failed:
+        raise PartsFailed(failed, parts)
 
 
-def unchanged(case: Case, names: dict[str, str], call: str) -> None:
+def results_right(case: Case, names: list[str], function: str, test: str) -> None:
+    """A property of ``function`` counts only when the results of its calls here are right."""
+    for name in names:
+        if name not in case.outputs:
+            case.output(name, function, function)  # raises, saying why nothing came back
+        if not is_right(case, name):
+            raise CheckFailed(f"not scored: {function}'s results are wrong here (its own test, {test}, says how)")
+
+
+def unchanged(case: Case, names: dict[str, str], call: str, what_to_do: str) -> None:
     """Each recorded array (key) equals the input it came from (value) exactly."""
     changed = []
     for recorded, original in names.items():
         value = case.output(recorded, call)
         if value.shape != case.inputs[original].shape or not np.array_equal(value, case.inputs[original]):
-            changed.append(recorded)
+            changed.append(original)
     if changed:
+        raise CheckFailed(f"{call} modified its input{'s' if len(changed) > 1 else ''} {', '.join(changed)}. {what_to_do}")
+
+
+ACTIVATION_ADVICE = (
+    "Work on new arrays (Z * mask, np.maximum(Z, 0), np.exp(Z - ...)) instead of writing into the ones "
+    "you are given (Z[Z < 0] = 0, Z -= ..., np.exp(Z, out=Z))."
+)
+
+
+def vectorised_part(case: Case, module: str, function: str, result_names: list[str], allowed: str = "") -> None:
+    """``function`` holds no Python loop (read from the source) and its results here are right."""
+    loops = case.analysis.get("loops", {})
+    if "error" in case.analysis:
+        raise CheckFailed(f"the grader could not read your source: {case.analysis['error']}")
+    results_right(case, result_names, function, "the value tests of this module")
+    found = loops.get(f"{module}:{function}")
+    if found is None:
+        raise CheckFailed(f"{function} was not found in your {module}.py")
+    if found:
         raise CheckFailed(
-            f"{call} modified its inputs: {', '.join(changed)} changed after the call. Work on new arrays "
-            "(e.g. Z * mask, np.maximum(Z, 0), X[rows]) instead of writing into the ones you are given "
-            "(Z[Z < 0] = 0, X += ..., rng.shuffle(X))."
+            f"{function} loops in Python: {'; '.join(found)}. Use whole-array NumPy operations "
+            "(elementwise arithmetic, broadcasting, matrix products, sums over an axis)"
+            + (f"; {allowed}" if allowed else ".")
         )
 
 
-def loops_over_examples(case: Case, functions: list[str], allowed_loops: str = "") -> None:
-    """None of the functions loops in Python: its source holds no loop (read here, where the
-    submission cannot interfere), and in the sandbox it ran no more of the student's lines on 64
-    rows than on 8. The results of those runs must be right too."""
-    calls_succeeded(case, functions)
-    for label in functions:
-        for size in ("small", "large"):
-            matches_reference(case, f"{label}/{size}", f"{label} on {8 if size == 'small' else 64} rows")
-    looping = []
-    for label in functions:
-        found = loops_in(case.source, label)
-        if found:
-            looping.append(f"{label} has {', '.join(found)}")
-            continue
-        small, large = (int(value) for value in case.output(label, label))
-        if large > small + tolerances.VECTORISED_LINE_SLACK:
-            looping.append(f"{label} ran {small} lines of your code on 8 rows but {large} on 64 rows")
-    if looping:
-        raise CheckFailed(
-            "these loop over the examples of the batch: " + "; ".join(looping) + ". Use whole-array "
-            "NumPy operations (elementwise arithmetic, broadcasting, matrix products, sums over an axis)"
-            + (f"; {allowed_loops}" if allowed_loops else ".")
-        )
+def has_shape_and_dtype(case: Case, name: str, shape, kind: str, call: str, function: str | None = None, what: str | None = None) -> None:
+    """``what`` names the value for the student (default: the last part of ``name``)."""
+    require_shape_and_dtype(case.output(name, call, function), shape, kind, what=what or readable(name), call=call)
 
 
-def has_shape_and_dtype(case: Case, name: str, shape, kind: str, call: str) -> None:
-    require_shape_and_dtype(case.output(name, call), shape, kind, what=name, call=call)
+def readable(name: str) -> str:
+    """"forward/small/Y" -> "Y": the grader's record names never reach a message."""
+    last = name.rsplit("/", 1)[-1]
+    return "the result" if last == "result" else last

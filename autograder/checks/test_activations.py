@@ -1,42 +1,57 @@
-"""Checks of activations.py: Sigmoid, TanH, ReLU and SoftMax, forward and backward."""
+"""Checks of activations.py: Sigmoid, TanH, ReLU and SoftMax, forward and backward.
+
+A backward test calls only the backward, with a correct forward in its class (so a backward that
+calls ``self.forward`` is judged on its own formula)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from autograder.checks.common import (
-    calls_succeeded,
-    gradient_matches,
+    ACTIVATION_ADVICE,
+    by_function,
     has_shape_and_dtype,
-    loops_over_examples,
     matches_reference,
     results_right,
     shapes_of,
     unchanged,
+    vectorised_part,
 )
 from autograder.compare import CheckFailed
+
+BACKWARD_ADVICE = (
+    "this test calls only backward, with a correct forward in place of yours, so the mistake is in "
+    "backward itself (or in a helper function it calls)"
+)
 
 
 def forward(case, name: str, **hints) -> None:
     matches_reference(case, "Y", f"{name}.forward(Z) with {shapes_of(case, 'Z')}", **hints)
 
 
-def backward(case, name: str, **hints) -> None:
+def backward(case, name: str, suspects: dict) -> None:
     Z, dY = case.inputs["Z"], case.inputs["dY"]
-    gradient_matches(case, "dZ", "Y", Z, dY, f"{name}.backward(Z, dY) with {shapes_of(case, 'Z', 'dY')}", **hints)
+    suspects = {"it returns dY unchanged: multiply by the derivative of the activation": dY, **suspects}
+    matches_reference(
+        case, "dZ", f"{name}.backward(Z, dY) with {shapes_of(case, 'Z', 'dY')}", what="dL/dZ", suspects=suspects, advice=BACKWARD_ADVICE
+    )
 
 
-def passes_dY_through(case) -> dict:
-    return {"it returns dY unchanged: multiply by the derivative of the activation": case.inputs["dY"]}
+def sigmoid(Z):
+    return 0.5 * (1.0 + np.tanh(0.5 * Z))
 
 
 def test_sigmoid_forward(case):
-    forward(case, "Sigmoid", suspects={"this is exp(-Z) / (1 + exp(-Z)) = 1 - sigmoid(Z): check the sign in exp": 1 - case.expected["Y"]})
+    Z = case.inputs["Z"]
+    forward(case, "Sigmoid", suspects={"this is 1 / (1 + exp(Z)) = 1 - sigmoid(Z): check the sign in exp(-Z)": sigmoid(-Z)})
 
 
 def test_sigmoid_backward(case):
-    s = 1 / (1 + np.exp(-case.inputs["Z"]))
-    backward(case, "Sigmoid", suspects={**passes_dY_through(case), "this is the derivative alone: multiply it by dY": s * (1 - s)})
+    s, dY = sigmoid(case.inputs["Z"]), case.inputs["dY"]
+    backward(case, "Sigmoid", {
+        "this is the derivative alone, s * (1 - s): multiply it by dY": s * (1 - s),
+        "this is dY * s: the derivative of the sigmoid is s * (1 - s)": dY * s,
+    })
 
 
 def test_tanh_forward(case):
@@ -44,8 +59,11 @@ def test_tanh_forward(case):
 
 
 def test_tanh_backward(case):
-    t = np.tanh(case.inputs["Z"])
-    backward(case, "TanH", suspects={**passes_dY_through(case), "this is dY * (1 - tanh(Z)): the derivative squares tanh": case.inputs["dY"] * (1 - t)})
+    t, dY = np.tanh(case.inputs["Z"]), case.inputs["dY"]
+    backward(case, "TanH", {
+        "this is dY * (1 - tanh(Z)): the derivative squares tanh, 1 - tanh(Z)**2": dY * (1 - t),
+        "this is the derivative alone, 1 - tanh(Z)**2: multiply it by dY": 1 - t * t,
+    })
 
 
 def test_relu_forward(case):
@@ -54,57 +72,86 @@ def test_relu_forward(case):
 
 def test_relu_backward(case):
     Z, dY = case.inputs["Z"], case.inputs["dY"]
-    backward(case, "ReLU", suspects={**passes_dY_through(case), "this is dY * ReLU(Z): use the derivative (1 where Z > 0), not the output": dY * np.maximum(Z, 0)})
+    backward(case, "ReLU", {
+        "this is dY * ReLU(Z): use the derivative (1 where Z > 0, else 0), not the output": dY * np.maximum(Z, 0),
+        "this passes dY where Z >= 0: the derivative at Z = 0 is defined as 0 here, so use Z > 0": dY * (Z >= 0),
+        "this is the derivative alone: multiply it by dY": (Z > 0).astype(float),
+    })
+
+
+def softmax(Z, axis=1):
+    shifted = np.exp(Z - Z.max(axis=axis, keepdims=True))
+    return shifted / shifted.sum(axis=axis, keepdims=True)
+
+
+def rows_sum_to_one(case, name: str) -> str | None:
+    received = case.outputs.get(name)
+    if received is None or np.shape(received) != case.inputs["Z"].shape or not np.all(np.isfinite(received)):
+        return None
+    if not np.allclose(np.sum(received, axis=1), 1.0, rtol=1e-6, atol=1e-6):
+        return "each row of the result must sum to 1 (softmax normalises every row of Z on its own): sum over axis=1 with keepdims=True"
+    return None
 
 
 def test_softmax_forward(case):
     Z = case.inputs["Z"]
-    column_softmax = np.exp(Z - Z.max(axis=0)) / np.exp(Z - Z.max(axis=0)).sum(axis=0)
-    forward(case, "SoftMax", suspects={"normalised over columns: sum over axis=1 (each row) instead": column_softmax})
+    forward(
+        case, "SoftMax",
+        suspects={"this normalises each column: each row must sum to 1, so sum over axis=1 with keepdims=True": softmax(Z, axis=0)},
+        advice=rows_sum_to_one(case, "Y"),
+    )
 
 
 def test_softmax_backward(case):
     Z, dY = case.inputs["Z"], case.inputs["dY"]
-    S = np.exp(Z - Z.max(axis=1, keepdims=True))
-    s = S / S.sum(axis=1, keepdims=True)
-    suspects = passes_dY_through(case)
-    suspects["only the diagonal of the Jacobian, s * (1 - s) * dY: the off-diagonal terms -s_i s_j matter"] = s * (1 - s) * dY
-    backward(case, "SoftMax", suspects=suspects)
+    s = softmax(Z)
+    backward(case, "SoftMax", {
+        "this uses only the diagonal of the Jacobian, s * (1 - s) * dY: the off-diagonal terms -s_i s_j matter too": s * (1 - s) * dY,
+        "this sums s * dY over axis 0 (down the batch): each row has its own Jacobian, so sum over axis=1": s * dY - s * np.sum(s * dY, axis=0, keepdims=True),
+    })
 
 
 def test_softmax_large_logits(case):
-    call = f"SoftMax on logits near +-1000 ({shapes_of(case, 'Z')})"
-    Y = case.output("Y", call)
+    call = f"SoftMax.forward on logits near +-1000 ({shapes_of(case, 'Z')})"
+    Y = case.output("Y", call, "SoftMax.forward")
     if Y.shape == case.expected["Y"].shape and not np.all(np.isfinite(Y)):
-        raise CheckFailed(f"{call}: forward returned nan or inf. Subtract each row's maximum before exp: it leaves the result unchanged and keeps exp from overflowing.")
-    matches_reference(case, "Y", call + ", forward")
-    backward(case, "SoftMax")
+        raise CheckFailed(
+            f"{call}: returned nan or inf. Subtract each row's maximum before exp (not the mean, not a constant): "
+            "it leaves the result unchanged and keeps exp from overflowing."
+        )
+    matches_reference(case, "Y", call)
+
+
+def value_test(label: str) -> str:
+    """"ReLU.backward" -> "activations.relu_backward", the test of that function's values."""
+    name, method = label.split(".")
+    return f"activations.{name.lower()}_{method}"
 
 
 def test_shapes_and_dtypes(case):
-    labels = [
-        label
-        for name in ("Sigmoid", "TanH", "ReLU", "SoftMax")
-        for variant in case.args["cases"]
-        for label in (f"{name}.forward ({variant})", f"{name}.backward ({variant})", f"{name}/{variant}/Y", f"{name}/{variant}/dZ")
-    ]
-    calls_succeeded(case, labels)
-    for name in ("Sigmoid", "TanH", "ReLU", "SoftMax"):
-        for variant in case.args["cases"]:
-            Z = case.inputs[f"{variant}/Z"]
-            for output, method in (("Y", "forward"), ("dZ", "backward")):
-                call = f"{name}.{method} ({variant.replace('_', ' ')}, Z of shape {Z.shape})"
-                has_shape_and_dtype(case, f"{name}/{variant}/{output}", Z.shape, "float64", call)
-                matches_reference(case, f"{name}/{variant}/{output}", call, what=output)
+    def check(label: str) -> None:
+        for size in case.args["sizes"]:
+            Z = case.inputs[f"{size}/Z"]
+            call = f"{label} ({size.replace('_', ' ')}, Z of shape {Z.shape})"
+            name = f"{label}/{size}/result"
+            has_shape_and_dtype(case, name, Z.shape, "float64", call, label)
+            results_right(case, [name], label, value_test(label))
+
+    by_function(case, case.args["functions"], check)
 
 
 def test_inputs_unchanged(case):
-    for name in ("Sigmoid", "TanH", "ReLU", "SoftMax"):
-        call = f"{name}.forward / {name}.backward"
-        calls_succeeded(case, [f"{name}.forward", f"{name}.backward", f"{name}/Y", f"{name}/dZ"])
-        results_right(case, [f"{name}/Y", f"{name}/dZ"], call)
-        unchanged(case, {f"{name}/Z": "Z", f"{name}/dY": "dY"}, call)
+    def check(label: str) -> None:
+        results_right(case, [f"{label}/result"], label, value_test(label))
+        arrays = {f"{label}/Z": "Z"} if label.endswith("forward") else {f"{label}/Z": "Z", f"{label}/dY": "dY"}
+        unchanged(case, arrays, label, ACTIVATION_ADVICE)
+
+    by_function(case, case.args["functions"], check)
 
 
 def test_vectorised(case):
-    loops_over_examples(case, case.args["functions"], allowed_loops="only SoftMax.backward may loop over rows")
+    def check(label: str) -> None:
+        vectorised_part(case, "activations", label, [f"{label}/{size}/result" for size in case.args["sizes"]],
+                        allowed="only SoftMax.backward may loop (over rows)")
+
+    by_function(case, case.args["functions"], check)

@@ -1,36 +1,47 @@
-"""Checks of loss.py: CrossEntropyLoss and MSELoss, forward and backward."""
+"""Checks of loss.py: CrossEntropyLoss and MSELoss, forward and backward.
+
+A backward test calls only the backward (its class's forward is a correct one meanwhile)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from autograder.checks.common import (
-    calls_succeeded,
-    gradient_matches,
+    by_function,
     has_shape_and_dtype,
-    loops_over_examples,
     matches_reference,
     results_right,
     shapes_of,
     unchanged,
+    vectorised_part,
 )
 from autograder.compare import CheckFailed
 
-LOSSES = ("CrossEntropyLoss", "MSELoss")
+INPUT_ADVICE = "Compute on new arrays (np.maximum(Y_hat, floor), np.clip(...)) instead of changing Y or Y_hat in place."
 
 
-def forward_call(case, name: str) -> str:
-    return f"{name}.forward(Y, Y_hat) with {shapes_of(case, 'Y', 'Y_hat')}"
+def forward_call(case, name: str, prefix: str = "") -> str:
+    return f"{name}.forward(Y, Y_hat) with {shapes_of(case, 'Y', 'Y_hat', prefix=prefix)}"
 
 
-def backward_call(case, name: str) -> str:
-    return f"{name}.backward(Y, Y_hat) with {shapes_of(case, 'Y', 'Y_hat')}"
+def backward_call(case, name: str, prefix: str = "") -> str:
+    return f"{name}.backward(Y, Y_hat) with {shapes_of(case, 'Y', 'Y_hat', prefix=prefix)}"
 
 
-def scalar(case, name: str, call: str) -> None:
-    value = case.output(name, call)
+def scalar(case, name: str, call: str, function: str | None = None) -> None:
+    value = case.output(name, call, function)
     if value.ndim != 0:
         raise CheckFailed(f"{call}: the loss should be a single number (a float), received an array of shape {value.shape}")
+
+
+def finite(case, name: str, call: str, function: str) -> None:
+    value = case.output(name, call, function)
+    if not np.all(np.isfinite(value)):
+        raise CheckFailed(
+            f"{call}: returned nan or inf. Where Y is 0 the term must be 0 even when Y_hat is exactly 0, "
+            "but 0 * log(0) is nan in NumPy: keep the argument of log (and the divisor) away from 0, "
+            "e.g. with np.maximum(Y_hat, 1e-15) or np.clip(Y_hat, 1e-12, None)."
+        )
 
 
 def test_cross_entropy_forward(case):
@@ -39,71 +50,86 @@ def test_cross_entropy_forward(case):
     Y, Y_hat = case.inputs["Y"], case.inputs["Y_hat"]
     matches_reference(
         case, "L", call,
-        suspects={"the sign is flipped: L = -(1/m) sum(Y ln Y_hat)": np.sum(Y * np.log(Y_hat)) / len(Y)},
+        suspects={
+            "the sign is flipped: L = -(1/m) sum(Y ln Y_hat)": np.sum(Y * np.log(Y_hat)) / len(Y),
+            "this is the mean over every entry (divided by m * k): average over the m examples only": -np.mean(Y * np.log(Y_hat)),
+        },
     )
 
 
 def test_cross_entropy_backward(case):
-    Y = case.inputs["Y"]
-    gradient_matches(
-        case, "dY_hat", "L", case.inputs["Y_hat"], None, backward_call(case, "CrossEntropyLoss"),
-        suspects={"this is Y_hat - Y, the gradient with respect to the softmax's input, not its output": case.inputs["Y_hat"] - Y},
+    Y, Y_hat = case.inputs["Y"], case.inputs["Y_hat"]
+    matches_reference(
+        case, "dY_hat", backward_call(case, "CrossEntropyLoss"), what="dL/dY_hat",
+        suspects={
+            "this is (Y_hat - Y) / m, the gradient with respect to the softmax's input, not its output Y_hat": (Y_hat - Y) / len(Y),
+            "this is Y_hat - Y, the gradient with respect to the softmax's input (and without 1/m), not Y_hat": Y_hat - Y,
+        },
     )
 
 
 def test_cross_entropy_tiny_probabilities(case):
-    call = "CrossEntropyLoss with probabilities as small as 1e-300 where Y is 0 and 1e-6 where Y is 1"
-    for name, method in (("L", "forward"), ("dY_hat", "backward")):
-        value = case.output(name, call)
-        if not np.all(np.isfinite(value)):
-            raise CheckFailed(
-                f"{call}: {method} returned nan or inf. Where Y is 0 the term must be 0; "
-                "0 * log(0) is nan in NumPy, so keep the argument of log (and the divisor) away from 0, "
-                "e.g. with np.maximum(Y_hat, 1e-15) or np.clip."
-            )
-        matches_reference(case, name, f"{call}, {method}")
+    call = "CrossEntropyLoss with probabilities of exactly 0 where Y is 0 and as small as 1e-6 where Y is 1"
+
+    def check(function: str) -> None:
+        name = f"{function}/result"
+        finite(case, name, f"{call}, {function.split('.')[1]}", function)
+        matches_reference(case, name, f"{call}, {function.split('.')[1]}", what="L" if function.endswith("forward") else "dL/dY_hat", function=function)
+
+    by_function(case, case.args["functions"], check)
 
 
 def test_mse_forward(case):
     call = forward_call(case, "MSELoss")
     scalar(case, "L", call)
     Y, Y_hat = case.inputs["Y"], case.inputs["Y_hat"]
-    matches_reference(case, "L", call, suspects={"this is the mean over every entry: average over the m examples only, sum over outputs": np.mean((Y - Y_hat) ** 2)})
+    matches_reference(case, "L", call, suspects={
+        "this is the mean over every entry (divided by m * k): average over the m examples and sum over the outputs": np.mean((Y - Y_hat) ** 2),
+    })
 
 
 def test_mse_backward(case):
     Y, Y_hat = case.inputs["Y"], case.inputs["Y_hat"]
-    gradient_matches(
-        case, "dY_hat", "L", Y_hat, None, backward_call(case, "MSELoss"),
-        suspects={"the sign is flipped: the derivative of (Y - Y_hat)**2 with respect to Y_hat is -2 (Y - Y_hat)": 2 * (Y - Y_hat) / len(Y)},
+    matches_reference(
+        case, "dY_hat", backward_call(case, "MSELoss"), what="dL/dY_hat",
+        suspects={
+            "the sign is flipped: the derivative of (Y - Y_hat)**2 with respect to Y_hat is -2 (Y - Y_hat)": 2 * (Y - Y_hat) / len(Y),
+            "this divides by m * k (the mean over every entry): the loss averages over the m examples only": -2 * (Y - Y_hat) / Y.size,
+        },
     )
 
 
+def value_test(label: str) -> str:
+    name, method = label.split(".")
+    return f"loss.{'cross_entropy' if name == 'CrossEntropyLoss' else 'mse'}_{method}"
+
+
 def test_shapes_and_types(case):
-    labels = [
-        label
-        for name in LOSSES
-        for variant in case.args["cases"]
-        for label in (f"{name}.forward ({variant})", f"{name}.backward ({variant})", f"{name}/{variant}/L", f"{name}/{variant}/dY_hat")
-    ]
-    calls_succeeded(case, labels)
-    for name in LOSSES:
-        for variant in case.args["cases"]:
-            Y_hat = case.inputs[f"{variant}/Y_hat"]
-            where = f"({variant.replace('_', ' ')}, Y_hat of shape {Y_hat.shape})"
-            scalar(case, f"{name}/{variant}/L", f"{name}.forward {where}")
-            matches_reference(case, f"{name}/{variant}/L", f"{name}.forward {where}", what="L")
-            has_shape_and_dtype(case, f"{name}/{variant}/dY_hat", Y_hat.shape, "float64", f"{name}.backward {where}")
-            matches_reference(case, f"{name}/{variant}/dY_hat", f"{name}.backward {where}", what="dY_hat")
+    def check(label: str) -> None:
+        name, method = label.split(".")
+        for size in case.args["sizes"]:
+            Y_hat = case.inputs[f"{size}/Y_hat"]
+            where = f"{label} ({size.replace('_', ' ')}, Y_hat of shape {Y_hat.shape})"
+            result = f"{label}/{size}/result"
+            if method == "forward":
+                scalar(case, result, where, label)
+            else:
+                has_shape_and_dtype(case, result, Y_hat.shape, "float64", where, label)
+            results_right(case, [result], label, value_test(label))
+
+    by_function(case, case.args["functions"], check)
 
 
 def test_inputs_unchanged(case):
-    for name in LOSSES:
-        call = f"{name}.forward / {name}.backward"
-        calls_succeeded(case, [f"{name}.forward", f"{name}.backward", f"{name}/L", f"{name}/dY_hat"])
-        results_right(case, [f"{name}/L", f"{name}/dY_hat"], call)
-        unchanged(case, {f"{name}/Y": "Y", f"{name}/Y_hat": "Y_hat"}, call)
+    def check(label: str) -> None:
+        results_right(case, [f"{label}/result"], label, value_test(label))
+        unchanged(case, {f"{label}/Y": "Y", f"{label}/Y_hat": "Y_hat"}, label, INPUT_ADVICE)
+
+    by_function(case, case.args["functions"], check)
 
 
 def test_vectorised(case):
-    loops_over_examples(case, [f"{name}.{method}" for name in LOSSES for method in ("forward", "backward")])
+    def check(label: str) -> None:
+        vectorised_part(case, "loss", label, [f"{label}/{size}/result" for size in case.args["sizes"]])
+
+    by_function(case, case.args["functions"], check)

@@ -2,40 +2,55 @@
 
 A probe receives the submission's modules and a ``Probe`` holding the case's arguments and input
 arrays; it calls student code and records what came back with ``probe.put``. It never judges: the
-parent process compares the recorded arrays with the reference outputs and with finite
-differences. Gradient probes therefore record the student's own forward at every perturbed point
-(``*_plus`` / ``*_minus`` stacks), and the parent forms the differences itself.
+parent process compares the recorded arrays with the reference outputs.
 
-Stand-ins (standins.py) replace the submission's other modules where a behaviour would otherwise
-depend on them, so that a mistake in one module costs points only in that module.
+Each probe calls only the student function its test is about (a property test calls each function
+it covers separately, with ``probe.attempt``). Everything else that function might lean on is a
+stand-in (standins.py): a correct forward for a backward, the reference cache for a layer's
+backward, stand-in layers and loss for the model, parameter holders for an optimizer. What a
+function set before it raised is still recorded (a layer's gradients, say), and every call is
+announced to the grader first, so that a call which hangs is blamed on the right function and not
+made again.
 """
 
 from __future__ import annotations
 
-import sys
+from collections import OrderedDict
 
 import numpy as np
-from standins import ParameterHolder, ProbeActivation, ProbeLayer, ProbeLoss, ProbeOptimizer
+from standins import (
+    ParameterHolder,
+    ProbeActivation,
+    ProbeLayer,
+    ProbeLoss,
+    ProbeOptimizer,
+    with_correct_forward,
+    with_correct_len,
+    with_given_forward,
+)
 
 
 class BadReturn(Exception):
     """Student code returned something that is not an array of numbers."""
 
 
-class ProbeError(Exception):
-    """Student code broke a contract the probe relies on (say, a missing cache entry)."""
+class Hung(Exception):
+    """The function hung in an earlier test, so it is not called again."""
 
 
 class Probe:
     """One case: its arguments, its inputs (fresh copies on every read) and the recorded outputs."""
 
-    def __init__(self, args: dict, inputs: dict, prefix: str, student_files: set[str]):
+    def __init__(self, args: dict, inputs: dict, prefix: str, hung=frozenset(), announce=None, describe=None):
         self.args = args
         self._inputs = inputs
         self._prefix = prefix
-        self.student_files = student_files
+        self.hung = hung
+        self.announce = announce or (lambda label: None)
+        self.describe = describe or (lambda error: ("error", f"{type(error).__name__}: {error}"))
         self.outputs: dict[str, np.ndarray] = {}
         self.notes: dict[str, str] = {}
+        self.last_call: str | None = None  # the student function called last (for messages)
 
     def input(self, name: str) -> np.ndarray:
         return self._inputs[f"{self._prefix}in/{name}"].copy()
@@ -46,57 +61,37 @@ class Probe:
     def put(self, name: str, value) -> None:
         self.outputs[name] = plain_array(value, name)
 
+    def call(self, label: str, function, *args):
+        """Call student code, announcing ``label`` (like "Sigmoid.backward") first."""
+        if label in self.hung:
+            raise Hung(f"{label} hung in an earlier test (it ran past the time limit there), so it was not called again")
+        self.announce(label)
+        self.last_call = label
+        return function(*args)
+
     def attempt(self, label: str, function, *args):
-        """Call ``function``; on an exception, note it under ``label`` and return None."""
+        """``call``; on an exception, note it under ``label`` and return None (for tests that
+        call several functions, each scored on its own)."""
         try:
-            return function(*args)
-        except Exception as error:  # noqa: BLE001 - the message goes back to the student
-            kind = "not implemented yet" if isinstance(error, NotImplementedError) else type(error).__name__
-            self.notes[label] = f"{kind}: {error}"[:500]
+            return self.call(label, function, *args)
+        except BaseException as error:  # noqa: BLE001 - even SystemExit: the message goes back to the student
+            self.note(label, error)
             return None
 
-    def put_perturbed(self, name: str, evaluate, point: np.ndarray, eps: float) -> None:
-        """Record ``evaluate`` at ``point`` +- eps along every coordinate, as ``name_plus``/``name_minus``.
+    def note(self, label: str, error: BaseException) -> None:
+        if isinstance(error, Hung):
+            self.notes[label] = f"hung: {error}"
+            return
+        status, message = self.describe(error)
+        prefix = "not implemented yet" if status == "not_implemented" else "raised"
+        self.notes[label] = f"{prefix}: {message}"[:1500]
 
-        ``evaluate`` receives a perturbed copy of ``point``; the stacks have shape
-        (point.size, *output shape).
-        """
-        plus, minus = [], []
-        for index in range(point.size):
-            for sign, stack in ((1.0, plus), (-1.0, minus)):
-                moved = point.copy()
-                moved.flat[index] += sign * eps
-                stack.append(plain_array(evaluate(moved), name))
+    def keep(self, name: str, value) -> None:
+        """Record ``value`` if it is an array of numbers; otherwise note why not under ``name``."""
         try:
-            self.outputs[f"{name}_plus"] = np.stack(plus)
-            self.outputs[f"{name}_minus"] = np.stack(minus)
-        except ValueError:
-            raise BadReturn(f"{name}: the outputs at nearby points have different shapes") from None
-
-    def count_lines(self, function, *args) -> int:
-        """Lines of the submission's own files executed while calling ``function``.
-
-        A loop over the examples of a batch runs more lines for a bigger batch; whole-array code
-        runs the same lines for any batch size. Counting lines is exact, unlike timing.
-        """
-        count = 0
-        files = self.student_files
-
-        def local(frame, event, arg):
-            nonlocal count
-            if event == "line":
-                count += 1
-            return local
-
-        def tracer(frame, event, arg):
-            return local if frame.f_code.co_filename in files else None
-
-        sys.settrace(tracer)
-        try:
-            function(*args)
-        finally:
-            sys.settrace(None)
-        return count
+            self.put(name, value)
+        except BadReturn as error:
+            self.notes[name] = f"returned: {error}"
 
 
 def plain_array(value, name: str) -> np.ndarray:
@@ -106,7 +101,8 @@ def plain_array(value, name: str) -> np.ndarray:
     elif isinstance(value, (bool, int, float, np.generic)):
         array = np.asarray(value)
     else:
-        raise BadReturn(f"{name}: returned a {type(value).__name__}, expected a NumPy array or a number")
+        kind = "None (did you forget to return the result?)" if value is None else f"a {type(value).__name__}"
+        raise BadReturn(f"{name}: returned {kind}, expected a NumPy array or a number")
     if array.dtype.kind not in "biuf":
         raise BadReturn(f"{name}: returned an array of dtype {array.dtype}, expected numbers")
     return array
@@ -119,68 +115,47 @@ def plain_array(value, name: str) -> np.ndarray:
 STUDENT_ACTIVATIONS = ("Sigmoid", "TanH", "ReLU", "SoftMax")
 
 
+def activation(nn, name: str, method: str):
+    """An instance of the student's activation; for a backward, with a correct forward."""
+    cls = getattr(nn["activations"], name)
+    return (with_correct_forward(cls, name) if method == "backward" else cls)()
+
+
 def activation_forward(nn, p: Probe) -> None:
-    activation = getattr(nn["activations"], p.args["activation"])()
-    p.put("Y", activation.forward(p.input("Z")))
+    name = p.args["activation"]
+    p.put("Y", p.call(f"{name}.forward", activation(nn, name, "forward").forward, p.input("Z")))
 
 
 def activation_backward(nn, p: Probe) -> None:
-    activation = getattr(nn["activations"], p.args["activation"])()
-    p.put("dZ", activation.backward(p.input("Z"), p.input("dY")))
-    p.put_perturbed("Y", activation.forward, p.input("Z"), p.args["eps"])
+    name = p.args["activation"]
+    p.put("dZ", p.call(f"{name}.backward", activation(nn, name, "backward").backward, p.input("Z"), p.input("dY")))
 
 
-def activation_forward_and_backward(nn, p: Probe) -> None:
-    activation_forward(nn, p)
-    activation_backward(nn, p)
+def activation_each(nn, p: Probe, record_inputs: bool = False) -> None:
+    """Every function the case lists, each on the case's own inputs, each recorded on its own."""
+    for label in p.args["functions"]:  # like "ReLU.forward"
+        name, method = label.split(".")
+        for size in p.args.get("sizes", [""]):
+            prefix = f"{size}/" if size else ""
+            Z, dY = p.input(f"{prefix}Z"), p.input(f"{prefix}dY")
+            instance = activation(nn, name, method)
+            arguments = (Z,) if method == "forward" else (Z, dY)
+            p.keep(f"{label}/{prefix}result", p.attempt(label, getattr(instance, method), *arguments))
+            if record_inputs:
+                p.keep(f"{label}/{prefix}Z", Z)
+                p.keep(f"{label}/{prefix}dY", dY)
 
 
 def activation_shapes(nn, p: Probe) -> None:
-    for name in STUDENT_ACTIVATIONS:
-        activation = getattr(nn["activations"], name)()
-        for case in p.args["cases"]:
-            Z, dY = p.input(f"{case}/Z"), p.input(f"{case}/dY")
-            put_result(p, f"{name}/{case}/Y", p.attempt(f"{name}.forward ({case})", activation.forward, Z))
-            put_result(p, f"{name}/{case}/dZ", p.attempt(f"{name}.backward ({case})", activation.backward, Z, dY))
+    activation_each(nn, p)
 
 
 def activation_inputs_unchanged(nn, p: Probe) -> None:
-    for name in STUDENT_ACTIVATIONS:
-        activation = getattr(nn["activations"], name)()
-        Z, dY = p.input("Z"), p.input("dY")
-        put_result(p, f"{name}/Y", p.attempt(f"{name}.forward", activation.forward, Z))
-        put_result(p, f"{name}/dZ", p.attempt(f"{name}.backward", activation.backward, Z, dY))
-        p.put(f"{name}/Z", Z)
-        p.put(f"{name}/dY", dY)
+    activation_each(nn, p, record_inputs=True)
 
 
-def put_result(p: Probe, name: str, value) -> None:
-    """Record ``value`` when the call that made it succeeded (a failed call is in p.notes)."""
-    if value is not None:
-        p.attempt(name, p.put, name, value)
-
-
-def activation_line_counts(nn, p: Probe) -> None:
-    for label in p.args["functions"]:  # like "ReLU.forward"
-        name, method = label.split(".")
-        activation = getattr(nn["activations"], name)()
-        calls = {
-            size: (lambda Z=p.input(f"{size}/Z"), dY=p.input(f"{size}/dY"): activation.forward(Z) if method == "forward" else activation.backward(Z, dY))
-            for size in ("small", "large")
-        }
-        record_line_counts(p, label, calls)
-
-
-def record_line_counts(p: Probe, label: str, calls: dict) -> None:
-    """Lines run by each call (see Probe.count_lines), and each call's result, for the parent."""
-    counts = []
-    for size, call in calls.items():
-        result = {}
-        counts.append(p.attempt(label, p.count_lines, lambda: result.setdefault("value", call())))
-        if "value" in result:
-            put_result(p, f"{label}/{size}", result["value"])
-    if None not in counts:
-        p.put(label, np.array(counts))
+def activation_vectorised(nn, p: Probe) -> None:
+    activation_each(nn, p)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -188,78 +163,124 @@ def record_line_counts(p: Probe, label: str, calls: dict) -> None:
 # ----------------------------------------------------------------------------------------------
 
 
-def make_layer(nn, W, b):
-    """A FullyConnectedLayer with the given parameters and the probe's own activation."""
-    layer = nn["layers"].FullyConnectedLayer(W.shape[0], W.shape[1], activation="linear")
+def make_layer(nn, W, b, correct_forward: bool = False):
+    """The student's FullyConnectedLayer with the given parameters and the probe's own activation
+    (and, for a backward, a correct forward in place of the student's)."""
+    cls = nn["layers"].FullyConnectedLayer
+    if correct_forward:
+        cls = with_given_forward(cls, ProbeActivation())
+    layer = cls(W.shape[0], W.shape[1], activation="linear")
     layer.activation = ProbeActivation()
     layer.parameters["W"] = W
     layer.parameters["b"] = b
     return layer
 
 
-def require(mapping, key: str, what: str):
-    if not hasattr(mapping, "__contains__") or key not in mapping:
-        raise ProbeError(f"{what} has no entry {key!r}")
-    return mapping[key]
-
-
 def layer_forward(nn, p: Probe) -> None:
     layer = make_layer(nn, p.input("W"), p.input("b"))
-    p.put("Y", layer.forward(p.input("X")))
-    p.put("cache_X", require(layer.cache, "X", "after forward, cache"))
-    p.put("cache_Z", require(layer.cache, "Z", "after forward, cache"))
+    try:
+        p.put("Y", p.call("FullyConnectedLayer.forward", layer.forward, p.input("X")))
+    finally:
+        record_cache(p, layer)
+
+
+def record_cache(p: Probe, layer, prefix: str = "") -> None:
+    cache = getattr(layer, "cache", None)
+    for key in ("X", "Z"):
+        if hasattr(cache, "__contains__") and key in cache:
+            p.keep(f"{prefix}cache_{key}", cache[key])
+        else:
+            p.notes[f"{prefix}cache_{key}"] = f"missing: after forward, cache has no entry {key!r}"
+
+
+def backward_with_reference_cache(p: Probe, layer, X, Z, dY, prefix: str = ""):
+    """The layer's backward on the reference cache; its gradients are recorded even if it raises.
+
+    If the backward needs more from the cache than the contract's "X" and "Z" (something the
+    student's own forward stores), the student's forward runs first and the reference X and Z are
+    put over what it stored, so the backward still gets the right ones."""
+    layer.cache = OrderedDict(X=X, Z=Z)
+    before = gradients_now(layer)
+    try:
+        try:
+            return p.call("FullyConnectedLayer.backward", layer.backward, dY)
+        except KeyError:
+            layer.cache = OrderedDict()
+            own_forward = type(layer).__mro__[1].forward  # the student's, under the stand-in
+            p.call("FullyConnectedLayer.forward", own_forward, layer, X.copy())
+            layer.cache["X"], layer.cache["Z"] = X, Z
+            p.notes[f"{prefix}used_own_forward"] = "yes"
+            return p.call("FullyConnectedLayer.backward", layer.backward, dY)
+    finally:
+        after = gradients_now(layer)
+        for key, (value, _) in after.items():
+            if key not in before or value is not before[key][0] or not same_values(value, before[key][1]):
+                p.keep(f"{prefix}d{key}", value)  # set by this backward (also if it raised afterwards)
+
+
+def gradients_now(layer) -> dict:
+    """The layer's gradients W and b now: the object and a copy of its values."""
+    gradients = getattr(layer, "gradients", None)
+    found = {}
+    for key in ("W", "b"):
+        if hasattr(gradients, "__contains__") and key in gradients:
+            value = gradients[key]
+            found[key] = (value, np.array(value, copy=True) if isinstance(value, np.ndarray) else None)
+    return found
+
+
+def same_values(value, copy) -> bool:
+    return isinstance(value, np.ndarray) and copy is not None and value.shape == copy.shape and np.array_equal(value, copy)
 
 
 def layer_backward(nn, p: Probe) -> None:
-    """dL/dX, gradients and the forward at points perturbed along X, W and b (as args['wrt'] says)."""
-    X, W, b, eps = p.input("X"), p.input("W"), p.input("b"), p.args["eps"]
-    layer = make_layer(nn, W.copy(), b.copy())
-    p.put("Y", layer.forward(X.copy()))
-    p.put("dX", layer.backward(p.input("dY")))
-    for key in ("W", "b"):
-        p.put(f"d{key}", require(layer.gradients, key, "after backward, gradients"))
-
-    def forward_with(X_, W_, b_):
-        layer.parameters["W"], layer.parameters["b"] = W_, b_
-        return layer.forward(X_)
-
-    perturb = {
-        "X": lambda moved: forward_with(moved, W.copy(), b.copy()),
-        "W": lambda moved: forward_with(X.copy(), moved, b.copy()),
-        "b": lambda moved: forward_with(X.copy(), W.copy(), moved),
-    }
-    points = {"X": X, "W": W, "b": b}
-    for wrt in p.args["wrt"]:
-        p.put_perturbed(f"Y_{wrt}", perturb[wrt], points[wrt], eps)
+    W, b = p.input("W"), p.input("b")
+    layer = make_layer(nn, W, b, correct_forward=True)
+    dX = backward_with_reference_cache(p, layer, p.input("X"), p.input("Z"), p.input("dY"))
+    p.put("dX", dX)
 
 
 def layer_gradients_overwritten(nn, p: Probe) -> None:
-    X, W, b = p.input("X"), p.input("W"), p.input("b")
-    layer = make_layer(nn, W.copy(), b.copy())
-    for call, upstream in (("first", "dY_first"), ("second", "dY_second")):
-        layer.forward(X.copy())
-        layer.backward(p.input(upstream))
-        for key in ("W", "b"):
-            p.put(f"{call}/d{key}", require(layer.gradients, key, "after backward, gradients"))
+    layer = make_layer(nn, p.input("W"), p.input("b"), correct_forward=True)
+    X, Z = p.input("X"), p.input("Z")
+    for call in ("first", "second"):
+        dX = backward_with_reference_cache(p, layer, X, Z, p.input(f"dY_{call}"), prefix=f"{call}/")
+        p.keep(f"{call}/dX", dX)
+
+
+def layer_each(nn, p: Probe, record_inputs: bool = False) -> None:
+    """The forward and the backward, each on its own layer and inputs, each recorded on its own."""
+    for size in p.args.get("sizes", [""]):
+        prefix = f"{size}/" if size else ""
+        X, W, b = p.input(f"{prefix}X"), p.input(f"{prefix}W"), p.input(f"{prefix}b")
+        layer = make_layer(nn, W, b)
+        p.keep(f"forward/{prefix}Y", p.attempt("FullyConnectedLayer.forward", layer.forward, X))
+        if record_inputs:
+            for name, value in (("X", X), ("W", W), ("b", b)):
+                p.keep(f"forward/{prefix}{name}", value)
+        X, W, b, Z, dY = (p.input(f"{prefix}{name}") for name in ("X", "W", "b", "Z", "dY"))
+        layer = make_layer(nn, W, b, correct_forward=True)
+        try:
+            dX = backward_with_reference_cache(p, layer, X, Z, dY, prefix=f"backward/{prefix}")
+            p.keep(f"backward/{prefix}dX", dX)
+        except BaseException as error:  # noqa: BLE001
+            p.note("FullyConnectedLayer.backward", error)
+        if record_inputs:
+            cache = layer.cache if hasattr(layer.cache, "get") else {}
+            for name, value in (("X", cache.get("X", X)), ("Z", cache.get("Z", Z)), ("dY", dY), ("W", W), ("b", b)):
+                p.keep(f"backward/{prefix}{name}", value)
+
+
+def layer_batch_of_one(nn, p: Probe) -> None:
+    layer_each(nn, p)
 
 
 def layer_inputs_unchanged(nn, p: Probe) -> None:
-    X, W, b, dY = p.input("X"), p.input("W"), p.input("b"), p.input("dY")
-    layer = make_layer(nn, W, b)
-    p.put("Y", layer.forward(X))
-    p.put("dX", layer.backward(dY))
-    for key in ("W", "b"):
-        p.put(f"d{key}", require(layer.gradients, key, "after backward, gradients"))
-    for name, value in (("X", X), ("dY", dY), ("W", W), ("b", b)):
-        p.put(name, value)
+    layer_each(nn, p, record_inputs=True)
 
 
-def layer_line_counts(nn, p: Probe) -> None:
-    layers = {size: make_layer(nn, p.input("W"), p.input("b")) for size in ("small", "large")}
-    forwards = {size: (lambda layer=layer, X=p.input(f"{size}/X"): layer.forward(X)) for size, layer in layers.items()}
-    record_line_counts(p, "FullyConnectedLayer.forward", forwards)
-    backwards = {size: (lambda layer=layer, dY=p.input(f"{size}/dY"): layer.backward(dY)) for size, layer in layers.items()}
-    record_line_counts(p, "FullyConnectedLayer.backward", backwards)
+def layer_vectorised(nn, p: Probe) -> None:
+    layer_each(nn, p)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -269,52 +290,45 @@ def layer_line_counts(nn, p: Probe) -> None:
 STUDENT_LOSSES = ("CrossEntropyLoss", "MSELoss")
 
 
+def loss_instance(nn, name: str, method: str):
+    cls = getattr(nn["loss"], name)
+    return (with_correct_forward(cls, name) if method == "backward" else cls)()
+
+
 def loss_forward(nn, p: Probe) -> None:
-    loss = getattr(nn["loss"], p.args["loss"])()
-    p.put("L", loss.forward(p.input("Y"), p.input("Y_hat")))
+    name = p.args["loss"]
+    p.put("L", p.call(f"{name}.forward", loss_instance(nn, name, "forward").forward, p.input("Y"), p.input("Y_hat")))
 
 
 def loss_backward(nn, p: Probe) -> None:
-    loss = getattr(nn["loss"], p.args["loss"])()
-    Y = p.input("Y")
-    p.put("dY_hat", loss.backward(Y, p.input("Y_hat")))
-    p.put_perturbed("L", lambda moved: loss.forward(Y.copy(), moved), p.input("Y_hat"), p.args["eps"])
+    name = p.args["loss"]
+    p.put("dY_hat", p.call(f"{name}.backward", loss_instance(nn, name, "backward").backward, p.input("Y"), p.input("Y_hat")))
 
 
-def loss_forward_and_backward(nn, p: Probe) -> None:
-    loss = getattr(nn["loss"], p.args["loss"])()
-    p.put("L", loss.forward(p.input("Y"), p.input("Y_hat")))
-    p.put("dY_hat", loss.backward(p.input("Y"), p.input("Y_hat")))
+def loss_each(nn, p: Probe, record_inputs: bool = False) -> None:
+    """Every function the case lists, on each of its input sets, each recorded on its own."""
+    for label in p.args["functions"]:  # like "MSELoss.backward"
+        name, method = label.split(".")
+        for size in p.args.get("sizes", [""]):
+            prefix = f"{size}/" if size else ""
+            Y, Y_hat = p.input(f"{prefix}Y"), p.input(f"{prefix}Y_hat")
+            instance = loss_instance(nn, name, method)
+            p.keep(f"{label}/{prefix}result", p.attempt(label, getattr(instance, method), Y, Y_hat))
+            if record_inputs:
+                p.keep(f"{label}/{prefix}Y", Y)
+                p.keep(f"{label}/{prefix}Y_hat", Y_hat)
 
 
 def loss_shapes(nn, p: Probe) -> None:
-    for name in STUDENT_LOSSES:
-        loss = getattr(nn["loss"], name)()
-        for case in p.args["cases"]:
-            Y, Y_hat = p.input(f"{case}/Y"), p.input(f"{case}/Y_hat")
-            put_result(p, f"{name}/{case}/L", p.attempt(f"{name}.forward ({case})", loss.forward, Y, Y_hat))
-            put_result(p, f"{name}/{case}/dY_hat", p.attempt(f"{name}.backward ({case})", loss.backward, Y, Y_hat))
+    loss_each(nn, p)
 
 
 def loss_inputs_unchanged(nn, p: Probe) -> None:
-    for name in STUDENT_LOSSES:
-        loss = getattr(nn["loss"], name)()
-        Y, Y_hat = p.input("Y"), p.input("Y_hat")
-        put_result(p, f"{name}/L", p.attempt(f"{name}.forward", loss.forward, Y, Y_hat))
-        put_result(p, f"{name}/dY_hat", p.attempt(f"{name}.backward", loss.backward, Y, Y_hat))
-        p.put(f"{name}/Y", Y)
-        p.put(f"{name}/Y_hat", Y_hat)
+    loss_each(nn, p, record_inputs=True)
 
 
-def loss_line_counts(nn, p: Probe) -> None:
-    for name in STUDENT_LOSSES:
-        loss = getattr(nn["loss"], name)()
-        for method in ("forward", "backward"):
-            calls = {
-                size: (lambda Y=p.input(f"{size}/Y"), Y_hat=p.input(f"{size}/Y_hat"), method=method: getattr(loss, method)(Y, Y_hat))
-                for size in ("small", "large")
-            }
-            record_line_counts(p, f"{name}.{method}", calls)
+def loss_vectorised(nn, p: Probe) -> None:
+    loss_each(nn, p)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -322,47 +336,65 @@ def loss_line_counts(nn, p: Probe) -> None:
 # ----------------------------------------------------------------------------------------------
 
 
-def holders(p: Probe) -> list[ParameterHolder]:
+def holders(p: Probe, prefix: str = "") -> list[ParameterHolder]:
     layers = []
     for position, keys in enumerate(p.args["layout"]):
         holder = ParameterHolder()
         for key in keys:
-            holder.parameters[key] = p.input(f"layer{position}/{key}")
+            holder.parameters[key] = p.input(f"{prefix}layer{position}/{key}")
         layers.append(holder)
     return layers
 
 
-def optimizer_steps(nn, p: Probe) -> None:
-    """Run args['steps'] steps, recording every parameter after every step."""
-    optimizer = getattr(nn["optimizer"], p.args["optimizer"])(**p.args["settings"])
-    layers = holders(p)
-    for step in range(p.args["steps"]):
+def run_steps(nn, p: Probe, optimizer_name: str, settings: dict, steps: int, prefix: str = "", attempt: bool = False) -> None:
+    """Run ``steps`` steps, recording every parameter after every step (as far as they got)."""
+    label = f"{optimizer_name}.step"
+    optimizer = getattr(nn["optimizer"], optimizer_name)(**settings)
+    layers = holders(p, prefix)
+    for step in range(steps):
         for position, layer in enumerate(layers):
             for key in layer.parameters:
-                layer.gradients[key] = p.input(f"step{step}/layer{position}/{key}")
-        optimizer.step(layers)
+                layer.gradients[key] = p.input(f"{prefix}step{step}/layer{position}/{key}")
+        if attempt:
+            p.attempt(label, optimizer.step, layers)
+            if label in p.notes:
+                return
+        else:
+            p.call(label, optimizer.step, layers)
         for position, layer in enumerate(layers):
             for key, value in layer.parameters.items():
-                p.put(f"step{step}/layer{position}/{key}", value)
+                p.keep(f"{prefix}step{step}/layer{position}/{key}", value)
+
+
+def optimizer_steps(nn, p: Probe) -> None:
+    run_steps(nn, p, p.args["optimizer"], p.args["settings"], p.args["steps"])
+
+
+def optimizer_state(nn, p: Probe) -> None:
+    """Each optimizer of the case on layers whose parameters all share one shape."""
+    for name, settings in p.args["settings"].items():
+        run_steps(nn, p, name, settings, p.args["steps"], prefix=f"{name}/", attempt=True)
 
 
 def optimizer_in_place(nn, p: Probe) -> None:
-    for name in ("SGD", "Adam"):
-        optimizer = getattr(nn["optimizer"], name)(**p.args["settings"][name])
-        layers = holders(p)
+    for name, settings in p.args["settings"].items():
+        label = f"{name}.step"
+        optimizer = getattr(nn["optimizer"], name)(**settings)
+        layers = holders(p, f"{name}/")
         originals = [dict(layer.parameters) for layer in layers]
         for position, layer in enumerate(layers):
             for key in layer.parameters:
-                layer.gradients[key] = p.input(f"step0/layer{position}/{key}")
-        p.attempt(f"{name}.step", optimizer.step, layers)
-        if f"{name}.step" in p.notes:
+                layer.gradients[key] = p.input(f"{name}/step0/layer{position}/{key}")
+        p.attempt(label, optimizer.step, layers)
+        if label in p.notes:
             continue
         for position, layer in enumerate(layers):
             for key in layer.parameters:
-                same = layer.parameters[key] is originals[position][key]
-                p.put(f"{name}/layer{position}/{key}/same_object", np.array(same))
-                p.put(f"{name}/layer{position}/{key}/gradient", layer.gradients[key])
-                p.put(f"{name}/layer{position}/{key}/value", layer.parameters[key])
+                prefix = f"{name}/layer{position}/{key}"
+                p.put(f"{prefix}/same_object", np.array(layer.parameters[key] is originals[position][key]))
+                p.keep(f"{prefix}/original", originals[position][key])
+                p.keep(f"{prefix}/gradient", layer.gradients[key])
+                p.keep(f"{prefix}/value", layer.parameters[key])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -370,10 +402,10 @@ def optimizer_in_place(nn, p: Probe) -> None:
 # ----------------------------------------------------------------------------------------------
 
 
-def probe_model(nn, p: Probe):
+def probe_model(nn, p: Probe, prefix: str = ""):
     log = []
     layers = [
-        ProbeLayer(p.input(f"layer{i}/A"), p.input(f"layer{i}/B"), i, log) for i in range(p.args["layers"])
+        ProbeLayer(p.input(f"{prefix}layer{i}/A"), p.input(f"{prefix}layer{i}/B"), i, log) for i in range(p.args["layers"])
     ]
     model = nn["model"].NeuralNetworkModel(layers, loss=ProbeLoss(), optimizer=ProbeOptimizer())
     return model, layers, log
@@ -381,44 +413,76 @@ def probe_model(nn, p: Probe):
 
 def model_forward(nn, p: Probe) -> None:
     model, layers, _ = probe_model(nn, p)
-    p.put("Y_hat", model.forward(p.input("X")))
+    try:
+        p.put("Y_hat", p.call("NeuralNetworkModel.forward", model.forward, p.input("X")))
+    finally:
+        record_forward_inputs(p, layers)
+
+
+def record_forward_inputs(p: Probe, layers, prefix: str = "") -> None:
     for layer in layers:
-        if len(layer.forward_inputs) != 1:
-            raise ProbeError(f"forward called layer {layer.position}'s forward {len(layer.forward_inputs)} times")
-        p.put(f"layer{layer.position}/X", layer.forward_inputs[0])
+        p.put(f"{prefix}layer{layer.position}/forward_calls", np.array(len(layer.forward_inputs)))
+        if len(layer.forward_inputs) == 1:
+            p.keep(f"{prefix}layer{layer.position}/X", layer.forward_inputs[0])
 
 
 def model_backward(nn, p: Probe) -> None:
     model, layers, log = probe_model(nn, p)
-    p.put("L", model.backward(p.input("Y"), p.input("Y_hat")))
+    try:
+        p.put("L", p.call("NeuralNetworkModel.backward", model.backward, p.input("Y"), p.input("Y_hat")))
+    finally:
+        record_backward_inputs(p, layers, log)
+
+
+def record_backward_inputs(p: Probe, layers, log, prefix: str = "") -> None:
     order = [position for event, position in log if event == "backward"]
-    p.put("backward_order", np.array(order, dtype=np.int64))
+    p.put(f"{prefix}backward_order", np.array(order, dtype=np.int64))
     for layer in layers:
         if len(layer.backward_inputs) == 1:
-            p.put(f"layer{layer.position}/dY", layer.backward_inputs[0])
+            p.keep(f"{prefix}layer{layer.position}/dY", layer.backward_inputs[0])
+
+
+def model_with_given_forward(nn, p: Probe, prefix: str = ""):
+    """A model whose forward returns the case's given network output, so that predict is judged
+    on its own (an argmax over the outputs it is given)."""
+    model, layers, log = probe_model(nn, p, prefix)
+    given = p.input(f"{prefix}outputs")
+    model.forward = lambda X: given.copy()
+    return model
 
 
 def model_predict(nn, p: Probe) -> None:
-    model, _, _ = probe_model(nn, p)
-    p.put("labels", model.predict(p.input("X")))
+    model = model_with_given_forward(nn, p)
+    p.put("labels", p.call("NeuralNetworkModel.predict", model.predict, p.input("X")))
+
+
+def model_each(nn, p: Probe, record_inputs: bool = False) -> None:
+    """forward, predict and backward, each on a model of its own, each recorded on its own."""
+    model, layers, _ = probe_model(nn, p)
+    X = p.input("X")
+    p.keep("forward/Y_hat", p.attempt("NeuralNetworkModel.forward", model.forward, X))
+    record_forward_inputs(p, layers, "forward/")
+    if record_inputs:
+        p.keep("forward/X", X)
+    model, X = model_with_given_forward(nn, p), p.input("X")
+    p.keep("predict/labels", p.attempt("NeuralNetworkModel.predict", model.predict, X))
+    if record_inputs:
+        p.keep("predict/X", X)
+    model, layers, log = probe_model(nn, p)
+    Y, Y_hat = p.input("Y"), p.input("Y_hat")
+    p.keep("backward/L", p.attempt("NeuralNetworkModel.backward", model.backward, Y, Y_hat))
+    record_backward_inputs(p, layers, log, "backward/")
+    if record_inputs:
+        p.keep("backward/Y", Y)
+        p.keep("backward/Y_hat", Y_hat)
 
 
 def model_batch_of_one(nn, p: Probe) -> None:
-    model, _, _ = probe_model(nn, p)
-    X = p.input("X")
-    p.put("Y_hat", model.forward(X))
-    p.put("labels", model.predict(X))
-    p.put("L", model.backward(p.input("Y"), p.input("Y_hat")))
+    model_each(nn, p)
 
 
 def model_inputs_unchanged(nn, p: Probe) -> None:
-    model, _, _ = probe_model(nn, p)
-    X, Y, Y_hat = p.input("X"), p.input("Y"), p.input("Y_hat")
-    put_result(p, "result/Y_hat", p.attempt("NeuralNetworkModel.forward", model.forward, X))
-    put_result(p, "result/labels", p.attempt("NeuralNetworkModel.predict", model.predict, X))
-    put_result(p, "result/L", p.attempt("NeuralNetworkModel.backward", model.backward, Y, Y_hat))
-    for name, value in (("X", X), ("Y", Y), ("Y_hat", Y_hat)):
-        p.put(name, value)
+    model_each(nn, p, record_inputs=True)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -427,59 +491,91 @@ def model_inputs_unchanged(nn, p: Probe) -> None:
 
 
 def one_hot(nn, p: Probe) -> None:
-    p.put("Y", nn["util"].one_hot(p.input("labels"), p.args.get("num_classes")))
+    p.put("Y", p.call("one_hot", nn["util"].one_hot, p.input("labels"), p.args.get("num_classes")))
+
+
+def make_loader(nn, p: Probe, config: dict, X, Y, correct_len: bool = True):
+    cls = nn["util"].DataLoader
+    if correct_len:
+        cls = with_correct_len(cls)
+    return p.call(
+        "DataLoader.__init__", cls, X, Y, config["batch_size"], config["shuffle"], np.random.default_rng(config["seed"]), config["drop_last"]
+    )
+
+
+def iterate(p: Probe, loader, limit: int) -> list:
+    """One pass over ``loader`` as a list of (X_batch, Y_batch); stops a loader that never does."""
+    batches = []
+    for batch in p.call("DataLoader.__iter__", iter, loader):
+        if len(batches) > limit:
+            raise LoaderError("the loader yielded more batches than there are examples: does __iter__ stop?")
+        if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
+            raise LoaderError(f"the loader yielded a {type(batch).__name__}, expected an (X_batch, Y_batch) pair")
+        batches.append((plain_array(batch[0], "X_batch"), plain_array(batch[1], "Y_batch")))
+    return batches
+
+
+class LoaderError(Exception):
+    """The loader broke the iteration protocol the assignment asks for."""
 
 
 def data_loader_passes(nn, p: Probe) -> None:
-    """For each configuration: len(loader) and, per pass, the batches concatenated and their sizes."""
+    """For each configuration and pass: the batches' sizes and rows, concatenated. ``len`` is never
+    called here (a stand-in answers it if ``__iter__`` asks)."""
     X, Y = p.input("X"), p.input("Y")
     for number, config in enumerate(p.args["configs"]):
-        loader = nn["util"].DataLoader(
-            X, Y, batch_size=config["batch_size"], shuffle=config["shuffle"],
-            rng=np.random.default_rng(config["seed"]), drop_last=config["drop_last"],
-        )
-        p.put(f"config{number}/len", len(loader))
+        loader = make_loader(nn, p, config, X, Y)
         for epoch in range(config["passes"]):
-            batches = []
-            for batch in loader:
-                if len(batches) > len(X):
-                    raise ProbeError("the loader yielded more batches than there are examples: does __iter__ stop?")
-                if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
-                    raise ProbeError(f"the loader yielded a {type(batch).__name__}, expected an (X_batch, Y_batch) pair")
-                batches.append((plain_array(batch[0], "X_batch"), plain_array(batch[1], "Y_batch")))
             prefix = f"config{number}/pass{epoch}"
+            batches = iterate(p, loader, len(X))
             p.put(f"{prefix}/sizes", np.array([len(xb) for xb, _ in batches], dtype=np.int64))
-            p.put(f"{prefix}/X", np.concatenate([xb for xb, _ in batches]) if batches else X[:0])
-            p.put(f"{prefix}/Y", np.concatenate([yb for _, yb in batches]) if batches else Y[:0])
+            try:
+                p.put(f"{prefix}/X", np.concatenate([xb for xb, _ in batches]) if batches else X[:0])
+                p.put(f"{prefix}/Y", np.concatenate([yb for _, yb in batches]) if batches else Y[:0])
+            except ValueError:
+                raise LoaderError("the batches have rows of different lengths") from None
+
+
+def data_loader_len(nn, p: Probe) -> None:
+    """len(loader) for each configuration; the loader is never iterated here."""
+    X, Y = p.input("X"), p.input("Y")
+    for number, config in enumerate(p.args["configs"]):
+        loader = make_loader(nn, p, config, X, Y, correct_len=False)
+        length = p.call("DataLoader.__len__", lambda: type(loader).__len__(loader))
+        p.put(f"config{number}/len", length)
 
 
 def util_inputs_unchanged(nn, p: Probe) -> None:
-    labels, X, Y = p.input("labels"), p.input("X"), p.input("Y")
-    put_result(p, "result/one_hot", p.attempt("one_hot", nn["util"].one_hot, labels))
-    loader = p.attempt("DataLoader", nn["util"].DataLoader, X, Y, 4, True, np.random.default_rng(0))
-    if loader is not None:
-        for _ in range(2):
-            p.attempt("DataLoader.__iter__", lambda: [batch for batch in loader])
-    for name, value in (("labels", labels), ("X", X), ("Y", Y)):
-        p.put(name, value)
+    labels = p.input("labels")
+    p.keep("one_hot/Y", p.attempt("one_hot", nn["util"].one_hot, labels))
+    p.keep("one_hot/labels", labels)
+    X, Y = p.input("X"), p.input("Y")
+    config = p.args["config"]
+    try:
+        loader = make_loader(nn, p, config, X, Y)
+        for epoch in range(config["passes"]):
+            batches = iterate(p, loader, len(X))
+            p.put(f"loader/pass{epoch}/X", np.concatenate([xb for xb, _ in batches]) if batches else X[:0])
+            p.put(f"loader/pass{epoch}/Y", np.concatenate([yb for _, yb in batches]) if batches else Y[:0])
+    except BaseException as error:  # noqa: BLE001
+        p.note("DataLoader.__iter__", error)
+    p.keep("loader/X", X)
+    p.keep("loader/Y", Y)
 
 
-def util_line_counts(nn, p: Probe) -> None:
-    calls = {size: (lambda labels=p.input(f"{size}/labels"): nn["util"].one_hot(labels)) for size in ("small", "large")}
-    record_line_counts(p, "one_hot", calls)
+def util_vectorised(nn, p: Probe) -> None:
+    for size in p.args["sizes"]:
+        p.keep(f"one_hot/{size}/result", p.attempt("one_hot", nn["util"].one_hot, p.input(f"{size}/labels")))
 
 
 PROBES = {
     function.__name__: function
     for function in (
-        activation_forward, activation_backward, activation_forward_and_backward, activation_shapes,
-        activation_inputs_unchanged, activation_line_counts,
-        layer_forward, layer_backward, layer_gradients_overwritten,
-        layer_inputs_unchanged, layer_line_counts,
-        loss_forward, loss_backward, loss_forward_and_backward, loss_shapes, loss_inputs_unchanged,
-        loss_line_counts,
-        optimizer_steps, optimizer_in_place,
+        activation_forward, activation_backward, activation_shapes, activation_inputs_unchanged, activation_vectorised,
+        layer_forward, layer_backward, layer_gradients_overwritten, layer_batch_of_one, layer_inputs_unchanged, layer_vectorised,
+        loss_forward, loss_backward, loss_shapes, loss_inputs_unchanged, loss_vectorised,
+        optimizer_steps, optimizer_state, optimizer_in_place,
         model_forward, model_backward, model_predict, model_batch_of_one, model_inputs_unchanged,
-        one_hot, data_loader_passes, util_inputs_unchanged, util_line_counts,
+        one_hot, data_loader_passes, data_loader_len, util_inputs_unchanged, util_vectorised,
     )
 }

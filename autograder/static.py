@@ -1,0 +1,215 @@
+"""What the grader learns from a submission's source text, without running it.
+
+* **Loops.** A vectorised function may not loop in Python: its body, and the body of every
+  function of the six modules it calls (a helper in util.py too, a method of a base class, itself
+  again through recursion), may hold no ``for`` or ``while`` loop, no comprehension and no call that
+  loops in Python (``map``, ``np.vectorize``, ``np.apply_along_axis``, ...).
+* **Imports.** Graded code may use only the standard library and NumPy; every other import is
+  listed, so that `make check` can warn about it before submission.
+
+The source is parsed exactly as Python will run it (``ast.parse`` of the bytes honours a coding
+declaration; intake refuses any coding but UTF-8 anyway). The work runs in a forked child with CPU,
+memory and wall-clock limits, so a module built to be slow to parse costs only its own tests.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import sys
+
+LOOP_NODES = {
+    ast.For: "a for loop",
+    ast.AsyncFor: "a for loop",
+    ast.While: "a while loop",
+    ast.ListComp: "a list comprehension",
+    ast.SetComp: "a set comprehension",
+    ast.DictComp: "a dict comprehension",
+    ast.GeneratorExp: "a generator expression",
+}
+LOOPING_CALLS = {
+    "map", "filter", "vectorize", "apply_along_axis", "apply_over_axes", "frompyfunc", "fromiter",
+    "reduce", "starmap", "accumulate",
+}
+MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
+ALLOWED_IMPORTS = frozenset(sys.stdlib_module_names) | {"numpy"}
+CPU_SECONDS = 5
+WALL_SECONDS = 20
+MEMORY_BYTES = 1 << 30
+
+
+class Index:
+    """Every module's functions ("Class.method" or "function"), classes' bases, and the names each
+    module imports from its siblings."""
+
+    def __init__(self, trees: dict[str, ast.Module]):
+        self.functions: dict[tuple[str, str], ast.AST] = {}
+        self.bases: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self.imported: dict[str, dict[str, tuple[str, str]]] = {}  # module -> local name -> (module, name)
+        self.module_aliases: dict[str, dict[str, str]] = {}  # module -> local name -> sibling module
+        for module, tree in trees.items():
+            imported, aliases = {}, {}
+            for node in tree.body:
+                if isinstance(node, ast.ImportFrom) and node.level == 1:
+                    for alias in node.names:
+                        if node.module in MODULES:
+                            imported[alias.asname or alias.name] = (node.module, alias.name)
+                        elif node.module is None and alias.name in MODULES:
+                            aliases[alias.asname or alias.name] = alias.name
+            self.imported[module], self.module_aliases[module] = imported, aliases
+        for module, tree in trees.items():
+            for node in tree.body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.functions[(module, node.name)] = node
+                elif isinstance(node, ast.ClassDef):
+                    self.bases[(module, node.name)] = [self.resolve(module, base.id) for base in node.bases if isinstance(base, ast.Name)]
+                    for item in node.body:
+                        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                            self.functions[(module, f"{node.name}.{item.name}")] = item
+
+    def resolve(self, module: str, name: str) -> tuple[str, str]:
+        """Where a module-level name of ``module`` is defined: here, or in the sibling it came from."""
+        return self.imported.get(module, {}).get(name, (module, name))
+
+    def method(self, owner: tuple[str, str], name: str) -> tuple[str, str] | None:
+        """``owner.name`` as Python would find it: on the class, else on its bases."""
+        chain, seen = [owner], set()
+        while chain:
+            module, cls = chain.pop(0)
+            if (module, cls) in seen:
+                continue
+            seen.add((module, cls))
+            if (module, f"{cls}.{name}") in self.functions:
+                return (module, f"{cls}.{name}")
+            chain += self.bases.get((module, cls), [])
+        return None
+
+
+def _callees(index: Index, module: str, name: str, node: ast.AST) -> list[tuple[str, str]]:
+    """The functions of the six modules that a call node may reach."""
+    call = node.func
+    owner = (module, name.split(".")[0]) if "." in name else None
+    if isinstance(call, ast.Name):
+        target = index.resolve(module, call.id)
+        return [target] if target in index.functions else []
+    if isinstance(call, ast.Attribute):
+        value = call.value
+        if isinstance(value, ast.Name) and value.id in ("self", "cls") and owner:
+            found = index.method(owner, call.attr)
+            return [found] if found else []
+        if isinstance(value, ast.Name) and value.id in index.module_aliases.get(module, {}):
+            target = (index.module_aliases[module][value.id], call.attr)
+            return [target] if target in index.functions else []
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "super" and owner:
+            for base in index.bases.get(owner, []):
+                found = index.method(base, call.attr)
+                if found:
+                    return [found]
+    return []
+
+
+def loops_reachable(index: Index, module: str, qualified_name: str) -> list[str]:
+    """Descriptions of every loop (and recursion) reachable from ``module``'s ``qualified_name``."""
+    start = (module, qualified_name)
+    found, seen, todo = [], set(), [(start, (start,))]
+    while todo:
+        (where, path) = todo.pop()
+        if where in seen or where not in index.functions:
+            continue
+        seen.add(where)
+        function_module, name = where
+        label = name if function_module == module else f"{name} in {function_module}.py"
+        for node in ast.walk(index.functions[where]):
+            if type(node) in LOOP_NODES:
+                found.append(f"{LOOP_NODES[type(node)]} at line {node.lineno} (in {label})")
+            elif isinstance(node, ast.Call):
+                called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+                if called in LOOPING_CALLS:
+                    found.append(f"a call to {called} at line {node.lineno} (in {label})")
+                for target in _callees(index, function_module, name, node):
+                    if target in path:
+                        found.append(f"recursion: {name} calls {target[1]} at line {node.lineno} (in {label})")
+                    else:
+                        todo.append((target, path + (target,)))
+    return sorted(set(found))
+
+
+def foreign_imports(trees: dict[str, ast.Module]) -> list[tuple[str, int, str, str]]:
+    """(module, line, package, statement) for every import of something but the standard library
+    and NumPy."""
+    found = []
+    for module, tree in trees.items():
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                if top not in ALLOWED_IMPORTS:
+                    found.append((module, node.lineno, top, ast.unparse(node)))
+    return sorted(set(found))
+
+
+def analyse(sources: dict[str, bytes], functions: dict[str, list[str]]) -> dict:
+    """``sources``: module -> source bytes; ``functions``: module -> qualified names to check for
+    loops. Returns {"loops": {"module:name": [...]}, "imports": [...], "unparsable": {module: why}}."""
+    trees, unparsable = {}, {}
+    for module, source in sources.items():
+        try:
+            trees[module] = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+            unparsable[module] = f"{type(error).__name__}: {error}"[:300]
+    index = Index(trees)
+    loops = {}
+    for module, names in functions.items():
+        if module in trees:
+            for name in names:
+                loops[f"{module}:{name}"] = loops_reachable(index, module, name)
+    return {"loops": loops, "imports": [list(item) for item in foreign_imports(trees)], "unparsable": unparsable}
+
+
+def analyse_with_limits(sources: dict[str, bytes], functions: dict[str, list[str]]) -> dict:
+    """``analyse`` in a forked child with CPU, memory and time limits; {"error": why} when it could
+    not finish. Where there is no fork (Windows), it runs here."""
+    if not hasattr(os, "fork"):
+        return analyse(sources, functions)
+    import resource
+    import select
+    import signal
+    import time
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: analyse, send JSON, leave without running any cleanup of the parent's
+        try:
+            os.close(read_end)
+            resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 1))
+            resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+            data = json.dumps(analyse(sources, functions)).encode()
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write_end, view):]
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    chunks, deadline = [], time.monotonic() + WALL_SECONDS
+    try:
+        while True:
+            ready, _, _ = select.select([read_end], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                return {"error": f"reading your source took longer than {WALL_SECONDS} s"}
+            chunk = os.read(read_end, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        os.waitpid(pid, 0)
+    try:
+        return json.loads(b"".join(chunks))
+    except ValueError:
+        return {"error": "reading your source used more than the grader's time or memory limit"}
