@@ -364,14 +364,15 @@ def test_writing_outside_the_stage_is_denied(identity, place):
         return [outcome(lambda: (place.outside / f"new-{os.getpid()}.txt").write_text("x")),
                 outcome(lambda: place.owned.open("a").write("x")),
                 outcome(lambda: os.mkdir(place.outside / f"folder-{os.getpid()}")),
+                outcome(lambda: os.truncate(place.owned, 0)),  # by path: only Landlock's TRUNCATE stops it
                 outcome(lambda: os.unlink(place.owned))]
 
-    assert attempt_in_child(identity, nothing, write) == ["done"] * 4
+    assert attempt_in_child(identity, nothing, write) == ["done"] * 5
     place.owned.write_text("again\n")
     os.chmod(place.owned, 0o644)
     if identity.uid is not None:
         os.chown(place.owned, identity.uid, identity.gid)
-    assert attempt_in_child(identity, landlock(place), write) == ["EACCES"] * 4
+    assert attempt_in_child(identity, landlock(place), write) == ["EACCES"] * 5
 
 
 @needs_landlock
@@ -569,6 +570,7 @@ def test_signals_to_processes_outside_are_denied(identity, place, decoy):
 
     def signal_decoy():
         return [outcome(lambda: os.kill(decoy.pid, signal.SIGSTOP)),
+                outcome(lambda: signal.pidfd_send_signal(os.pidfd_open(decoy.pid), signal.SIGKILL)),
                 outcome(lambda: os.kill(decoy.pid, signal.SIGKILL))]
 
     def signal_decoy_and_the_test_process():
@@ -577,9 +579,9 @@ def test_signals_to_processes_outside_are_denied(identity, place, decoy):
             os.kill(parent, signal.SIGCONT)
         return signal_decoy() + [stopped_parent]
 
-    assert attempt_in_child(identity, landlock(place), signal_decoy_and_the_test_process) == ["EPERM"] * 3
+    assert attempt_in_child(identity, landlock(place), signal_decoy_and_the_test_process) == ["EPERM"] * 4
     assert decoy.poll() is None and process_state(decoy.pid) != "T"  # the decoy runs on
-    assert attempt_in_child(identity, nothing, signal_decoy) == ["done", "done"]
+    assert attempt_in_child(identity, nothing, signal_decoy) == ["done"] * 3
     assert decoy.wait(timeout=10) == -signal.SIGKILL
 
 
@@ -647,6 +649,26 @@ def test_threads_still_run(identity):
         return sorted(results)
 
     assert attempt_in_child(identity, seccomp, run_threads) == [0, 1, 2, 3]
+
+
+@needs_seccomp
+def test_the_filter_also_covers_threads_started_before_it(identity):
+    """Importing NumPy starts OpenBLAS threads before the harness installs the filter."""
+    def from_an_earlier_thread():
+        go, results = threading.Event(), []
+
+        def worker():
+            go.wait()
+            results.append(outcome(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM).close()))
+
+        thread = threading.Thread(target=worker)
+        thread.start()
+        confine.install_seccomp_filter()
+        go.set()
+        thread.join()
+        return results[0]
+
+    assert attempt_in_child(identity, nothing, from_an_earlier_thread) == "EPERM"
 
 
 def libc_call(name: str, *arguments) -> Callable[[], None]:

@@ -7,7 +7,7 @@ Called by the sandbox's child process (run.py) on itself, in this order:
     keep_read_search_capability_after_setuid(uid, gid)   # only as root, only when needed
     install_seccomp_filter()
 
-Only the standard library is used (ctypes, os, struct, platform): the child runs with ``python -I``
+Only the standard library is used (ctypes, os, stat, struct): the child runs with ``python -I``
 where nothing but the standard library and NumPy can be imported. Importing this module is safe on
 every platform; ``landlock_abi()`` and ``seccomp_available()`` then say what the kernel offers.
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import errno
 import os
-import platform
 import stat
 import struct
 import sys
@@ -84,8 +83,7 @@ def _architecture() -> str | None:
     """x86_64 or aarch64 for a 64-bit process on Linux, else None (this module then does nothing)."""
     if sys.platform != "linux" or struct.calcsize("P") != 8:
         return None
-    machine = platform.machine()
-    machine = {"amd64": _X86_64, "arm64": _AARCH64}.get(machine, machine)
+    machine = os.uname().machine
     return machine if machine in _SYSCALLS else None
 
 
@@ -425,8 +423,8 @@ def install_seccomp_filter() -> None:
     architecture = _architecture()
     if architecture is None:
         raise ConfinementError(
-            f"the seccomp filter is written for Linux on x86_64 and aarch64, not {sys.platform} on "
-            f"{platform.machine()} ({struct.calcsize('P') * 8}-bit)"
+            f"the seccomp filter is written for Linux on x86_64 and aarch64, not {sys.platform} "
+            f"({struct.calcsize('P') * 8}-bit)" + (f" on {os.uname().machine}" if hasattr(os, "uname") else "")
         )
     import ctypes
 
