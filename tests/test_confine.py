@@ -19,7 +19,6 @@ import select
 import shutil
 import signal
 import socket
-import stat
 import struct
 import subprocess
 import sys
@@ -857,16 +856,14 @@ def keeping_the_capability(place: PrivatePlace, user: Identity, with_seccomp: bo
 
 
 AS_ROOT = Identity("root", None, None)
-needs_keeping = [needs_root, needs_seccomp, needs_abi(6, "keeping CAP_DAC_READ_SEARCH (signals to the grader must be scoped)")]
+needs_keeping = pytest.mark.skipif(
+    not (IS_ROOT and SECCOMP and ABI >= 6),
+    reason=f"needs root, seccomp and Landlock ABI 6 (signals to the grader must be scoped); "
+           f"root: {IS_ROOT}, seccomp: {SECCOMP}, Landlock ABI {ABI}",
+)
 
 
-def apply_marks(function):
-    for mark in needs_keeping:
-        function = mark(function)
-    return function
-
-
-@apply_marks
+@needs_keeping
 def test_kept_capability_reads_a_private_root_folder_that_landlock_allows(normal_user, private_place):
     read = lambda: outcome(lambda: private_place.private_file.read_text())  # noqa: E731
     plain_drop = Identity("user", normal_user.uid, normal_user.gid)
@@ -876,14 +873,14 @@ def test_kept_capability_reads_a_private_root_folder_that_landlock_allows(normal
     assert attempt_in_child(AS_ROOT, keeping_the_capability(private_place, normal_user), read) == "done"
 
 
-@apply_marks
+@needs_keeping
 def test_kept_capability_does_not_read_outside_landlocks_paths(normal_user, private_place):
     read = lambda: outcome(lambda: private_place.secret.read_text())  # noqa: E731
     assert attempt_in_child(AS_ROOT, nothing, read) == "done"
     assert attempt_in_child(AS_ROOT, keeping_the_capability(private_place, normal_user), read) == "EACCES"
 
 
-@apply_marks
+@needs_keeping
 def test_kept_capability_does_not_open_by_handle(normal_user, private_place):
     handle = file_handle(private_place.secret)
     attempt = open_by_handle(handle, private_place.stage)
@@ -893,7 +890,7 @@ def test_kept_capability_does_not_open_by_handle(normal_user, private_place):
     assert attempt_in_child(AS_ROOT, without_seccomp, attempt) == "EACCES"  # Landlock on its own too
 
 
-@apply_marks
+@needs_keeping
 def test_kept_capability_neither_signals_nor_traces_a_root_process(normal_user, private_place):
     decoy = subprocess.Popen(["/bin/sleep", "60"])
     try:
@@ -913,7 +910,7 @@ def proc_status(pid: int) -> dict[str, str]:
     return {key: value.strip() for key, _, value in (line.partition(":") for line in lines)}
 
 
-@apply_marks
+@needs_keeping
 def test_kept_capability_process_as_the_kernel_sees_it(normal_user, private_place):
     """Read from outside, in /proc, while the child waits: its ids, its capability sets, no_new_privs."""
     ready_read, ready_write = os.pipe()
