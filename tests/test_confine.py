@@ -446,6 +446,18 @@ def test_landlock_refuses_a_process_with_threads(identity, place):
 
 
 @needs_landlock
+def test_the_thread_count_descriptor_kept_open_opens_nothing(identity, place):
+    """confine keeps /proc/<pid>/task open to count threads later; nothing beneath it opens."""
+    def open_beneath_it():
+        folder = confine._task_folder[1]
+        return [outcome(lambda: os.listdir(folder)),
+                outcome(lambda: os.close(os.open(f"{os.getpid()}/environ", os.O_RDONLY, dir_fd=folder))),
+                outcome(lambda: os.close(os.open(f"{os.getpid()}/mem", os.O_RDONLY, dir_fd=folder)))]
+
+    assert attempt_in_child(identity, landlock(place), open_beneath_it) == ["done", "EACCES", "EACCES"]
+
+
+@needs_landlock
 def test_an_abi_below_the_minimum_is_refused(identity, place):
     with pytest.raises(AssertionError, match=f"ABI {ABI}; at least ABI {ABI + 1} is needed"):
         attempt_in_child(identity, landlock(place, minimum_abi=ABI + 1), nothing)
