@@ -4,10 +4,16 @@ loop's provided parts (history, Logger, progress bar) do what their docstrings p
 Every run is seeded (np.random.default_rng for the weights and the batches, random_state for the
 split), so a test that passes once passes every time. The settings below were chosen to clear
 each accuracy bar on every one of ten seeds tried, not just the one used here.
+
+The per-dataset runs use Adam, which rescales every step by the gradient's own size and so trains
+even when a gradient is off by a factor of m. The SGD runs (plain and with momentum) do not: with
+dW divided by the batch size their mean held-out accuracy falls from 0.97-0.99 to 0.68-0.85, while
+Adam still clears its bar (the sweep's figures are below, at SGD_RECIPES).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -16,6 +22,7 @@ import numpy as np
 import pytest
 from sklearn.model_selection import train_test_split
 
+import solution
 from solution import SGD, Adam, DataLoader, FullyConnectedLayer, Logger, NeuralNetworkModel, load_dataset, one_hot
 
 SPLIT_SEED = 0
@@ -54,13 +61,14 @@ def split_and_scale(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
 
 
 def build_classifier(
-    n_features: int, hidden: tuple[int, ...], n_classes: int, optimizer, rng: np.random.Generator
+    n_features: int, hidden: tuple[int, ...], n_classes: int, optimizer, rng: np.random.Generator, nn=solution
 ) -> NeuralNetworkModel:
-    """ReLU hidden layers and a softmax output, trained with cross-entropy."""
+    """ReLU hidden layers and a softmax output, trained with cross-entropy, built from the package
+    ``nn`` (solution/, or a copy of it with a bug put in)."""
     widths = [n_features, *hidden]
-    layers = [FullyConnectedLayer(n_in, n_out, "relu", rng=rng) for n_in, n_out in zip(widths[:-1], widths[1:])]
-    layers.append(FullyConnectedLayer(widths[-1], n_classes, "softmax", rng=rng))
-    return NeuralNetworkModel(layers, loss="cross_entropy", optimizer=optimizer)
+    layers = [nn.FullyConnectedLayer(n_in, n_out, "relu", rng=rng) for n_in, n_out in zip(widths[:-1], widths[1:])]
+    layers.append(nn.FullyConnectedLayer(widths[-1], n_classes, "softmax", rng=rng))
+    return nn.NeuralNetworkModel(layers, loss="cross_entropy", optimizer=optimizer)
 
 
 @pytest.mark.parametrize("name", list(RECIPES))
@@ -78,6 +86,100 @@ def test_small_network_learns_dataset_to_held_out_accuracy(name: str) -> None:
         f"{name}: held-out accuracy {accuracy:.3f} < {recipe.required_accuracy} "
         f"after {recipe.epochs} epochs of Adam(lr={recipe.learning_rate}) with hidden {recipe.hidden}"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Plain SGD and SGD with momentum: a gradient off by a factor of m must show
+# --------------------------------------------------------------------------------------------
+# Adam divides each step by the gradient's own running scale, so a gradient that is m times too
+# small (dW averaged a second time) or too large still trains to the bars above. SGD's step is
+# lr times the gradient, so the same bug leaves it far short. The tests use seed 0; the bars come
+# from the sweep over 20 seeds below.
+
+
+@dataclass(frozen=True)
+class SGDRecipe:
+    dataset: str
+    hidden: tuple[int, ...]
+    learning_rate: float
+    momentum: float
+    epochs: int
+    required_accuracy: float
+    adam_learning_rate: float  # Adam on the same network and epochs, for the comparison
+
+
+SGD_RECIPES = {
+    "spiral_sgd": SGDRecipe("spiral", (64,), 0.3, 0.0, 60, 0.90, adam_learning_rate=0.03),
+    "spiral_sgd_momentum": SGDRecipe("spiral", (64,), 0.1, 0.9, 60, 0.95, adam_learning_rate=0.03),
+    "digits_sgd_momentum": SGDRecipe("digits", (64,), 0.02, 0.9, 15, 0.94, adam_learning_rate=0.003),
+}
+
+# Held-out accuracy over seeds 0..19, min / mean / max, from `tests/sgd_training_sweep.py 20`
+# (2026-11-25). "dW / m" is FullyConnectedLayer.backward with gradients["W"] divided by the batch
+# size (32), "CE no 1/m" is CrossEntropyLoss.backward without its 1/m, "db / m" the bias gradient
+# averaged (see tests/reference_bugs.py):
+#
+#   recipe (bar)                   optimizer  solution             dW / m               CE no 1/m            db / m
+#   spiral_sgd (0.90)              SGD        0.947 0.979 0.996    0.631 0.677 0.720    0.333 0.402 0.547    0.956 0.977 0.991
+#                                  Adam       0.982 0.991 1.000    0.978 0.992 1.000    0.929 0.988 1.000    0.987 0.993 1.000
+#   spiral_sgd_momentum (0.95)     SGD        0.978 0.987 0.996    0.809 0.849 0.880    0.333 0.447 0.560    0.978 0.988 0.996
+#                                  Adam       (the same run as for spiral_sgd)
+#   digits_sgd_momentum (0.94)     SGD        0.956 0.969 0.973    0.804 0.839 0.880    0.200 0.387 0.580    0.956 0.969 0.973
+#                                  Adam       0.964 0.974 0.982    0.936 0.956 0.967    0.964 0.974 0.982    0.964 0.974 0.982
+#
+# Every SGD bar is cleared by solution/ on all 20 seeds, and missed by "dW / m" and "CE no 1/m" on
+# all 20. Adam clears the 0.90 spiral bar with either bug on every seed (on digits it drops "dW / m"
+# below 0.94 on 1 seed of 20). A bias gradient off by m is not caught by training at all (the bias
+# matters little here); test_known_answers.py and test_cross_checks.py catch it.
+
+
+@functools.lru_cache(maxsize=None)
+def cached_split(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    return split_and_scale(name)
+
+
+def held_out_accuracy(nn, recipe: SGDRecipe, optimizer: str, seed: int, batch_size: int = 32) -> float:
+    """Train the recipe's network, built from package ``nn``, with "sgd" (the recipe's learning rate
+    and momentum) or "adam" (its adam_learning_rate); return the held-out accuracy."""
+    X_train, X_test, y_train, y_test = cached_split(recipe.dataset)
+    n_classes = int(y_train.max()) + 1
+    rng = np.random.default_rng(seed)
+    if optimizer == "sgd":
+        chosen = nn.SGD(lr=recipe.learning_rate, momentum=recipe.momentum)
+    else:
+        chosen = nn.Adam(lr=recipe.adam_learning_rate)
+    model = build_classifier(X_train.shape[1], recipe.hidden, n_classes, chosen, rng, nn=nn)
+    loader = nn.DataLoader(X_train, nn.one_hot(y_train, n_classes), batch_size=batch_size, rng=rng)
+    model.fit(loader, recipe.epochs, progress=False)
+    return float(np.mean(model.predict(X_test) == y_test))
+
+
+@pytest.mark.parametrize("name", list(SGD_RECIPES))
+def test_sgd_without_adams_rescaling_learns_to_held_out_accuracy(name: str) -> None:
+    recipe = SGD_RECIPES[name]
+    accuracy = held_out_accuracy(solution, recipe, "sgd", seed=0)
+    assert accuracy >= recipe.required_accuracy, (
+        f"{name}: held-out accuracy {accuracy:.3f} < {recipe.required_accuracy} after {recipe.epochs} epochs of "
+        f"SGD(lr={recipe.learning_rate}, momentum={recipe.momentum}). If the Adam runs above pass, a gradient "
+        "off by a constant factor is a likely cause: Adam's steps do not depend on the gradient's scale"
+    )
+
+
+def test_sgd_runs_catch_a_weight_gradient_divided_by_m_that_adam_hides(tmp_path) -> None:
+    import reference_bugs
+
+    bug = reference_bugs.BUGS_BY_NAME["layer_weight_gradient_divided_by_m"]
+    buggy = reference_bugs.load_package(reference_bugs.copy_with_bug(bug, tmp_path, "nn_weight_gradient_over_m"))
+    try:
+        for name, recipe in SGD_RECIPES.items():
+            sgd = held_out_accuracy(buggy, recipe, "sgd", seed=0)
+            assert sgd < recipe.required_accuracy, f"{name}: SGD did not catch dW / m ({sgd:.3f})"
+        # The reason for the SGD runs: with Adam the same bug clears the bar.
+        recipe = SGD_RECIPES["spiral_sgd"]
+        adam = held_out_accuracy(buggy, recipe, "adam", seed=0)
+        assert adam >= recipe.required_accuracy, f"Adam no longer hides dW / m on spiral ({adam:.3f})"
+    finally:
+        reference_bugs.forget_package(buggy)
 
 
 # --------------------------------------------------------------------------------------------
