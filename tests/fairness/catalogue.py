@@ -933,7 +933,7 @@ MISTAKE = [
         "ReLU.backward uses Z >= 0, so its derivative at exactly 0 is 1 (the docstring says 0)",
         points(activations=25.0),
         why={"activations": (
-            (3.0, "relu_backward: wrong where Z == 0 (hidden and fresh inputs hold exact zeros, rule 8 of the issue)"),
+            (3.0, "relu_backward: wrong where Z == 0 (hidden and fresh inputs hold exact zeros, issue 8 item 8)"),
         )},
         functions={
             "ReLU.backward": '''
