@@ -40,6 +40,7 @@ help:
 	@echo "Developers"
 	@echo "  make test                   the project's own tests"
 	@echo "  make bench                  the benchmarks (prints measured figures)"
+	@echo "  make bench-fairness         grade the fairness catalogue: agreement with its fair points"
 	@echo "  make lock                   re-pin requirements.txt from requirements.in"
 	@echo "  make venv                   only set up .venv/ (every target does it when needed)"
 	@echo "  make clean                  remove .venv, grades, dist, handout.html and caches"
@@ -104,6 +105,10 @@ all regenerate: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
+
+.PHONY: bench-fairness
+bench-fairness: $(STAMP)
+	$(PY) benchmarks/bench_fairness.py
 
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
