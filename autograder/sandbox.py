@@ -290,6 +290,10 @@ class ChildProcess:
 
     def _read(self, process, channel_fd: int, control_fd: int, launch: Launch, deadline: float) -> None:
         reader = FrameReader(self.limits.payload_bytes)
+        # Non-blocking: a readiness the selector reported can be stale once the output was drained
+        # (see _drain_output), and a blocking read would then wait for the child forever.
+        os.set_blocking(channel_fd, False)
+        os.set_blocking(process.stdout.fileno(), False)
         selector = selectors.DefaultSelector()
         selector.register(channel_fd, selectors.EVENT_READ, "channel")
         selector.register(process.stdout, selectors.EVENT_READ, "output")
@@ -309,7 +313,10 @@ class ChildProcess:
                 if now - exited_at > 0.2 or not selector.get_map():
                     return
             for key, _ in selector.select(timeout=MONITOR_SECONDS / 2):
-                data = os.read(key.fd, 1 << 16)
+                try:
+                    data = os.read(key.fd, 1 << 16)
+                except BlockingIOError:
+                    continue
                 if not data:
                     selector.unregister(key.fileobj)
                     continue
@@ -361,18 +368,15 @@ class ChildProcess:
     def _drain_output(self, process) -> None:
         """Everything the child printed before it asked for the next phase, read now, so that it
         counts as printed before that phase's inputs existed."""
-        fd = process.stdout.fileno()
-        os.set_blocking(fd, False)
+        fd = process.stdout.fileno()  # non-blocking (see _read)
         try:
             while True:
                 data = os.read(fd, 1 << 16)
                 if not data:
                     break
                 self.phases.keep(data)
-        except (BlockingIOError, OSError):
+        except OSError:  # BlockingIOError: nothing more for now
             pass
-        finally:
-            os.set_blocking(fd, True)
 
     def _next(self, case) -> bool:
         """True when ``case`` is the next thing the plan expects (and consume it)."""

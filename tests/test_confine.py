@@ -14,7 +14,6 @@ import ctypes
 import errno
 import json
 import os
-import pwd
 import select
 import shutil
 import signal
@@ -32,6 +31,7 @@ from typing import Callable
 import pytest
 
 from autograder.harness import confine
+from users import Identity, normal_user_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 HARNESS = ROOT / "autograder" / "harness"
@@ -53,59 +53,9 @@ def needs_abi(minimum: int, what: str):
 # --- who the child runs as ---------------------------------------------------------------------
 
 
-@dataclass
-class Identity:
-    name: str
-    uid: int | None  # the uid a child drops to; None: it stays what this process is
-    gid: int | None
-
-    def become(self) -> None:
-        if self.uid is not None:
-            os.setgroups([])
-            os.setresgid(self.gid, self.gid, self.gid)
-            os.setresuid(self.uid, self.uid, self.uid)
-
-    def popen_options(self) -> dict:
-        return {} if self.uid is None else {"user": self.uid, "group": self.gid, "extra_groups": []}
-
-    @property
-    def effective_uid(self) -> int:
-        return os.geteuid() if self.uid is None else self.uid
-
-
-def create_user() -> tuple[str, int, int]:
-    """useradd a user of its own (no home), with a uid outside the grader's 61000-64999."""
-    for uid in range(59000, 60000):
-        try:
-            pwd.getpwuid(uid)
-            continue
-        except KeyError:
-            pass
-        name = f"nnconfine{uid}"
-        for _ in range(20):  # /etc/passwd may be locked by a concurrent useradd
-            done = subprocess.run(["useradd", "-M", "-U", "-u", str(uid), "-s", "/usr/sbin/nologin", name],
-                                  capture_output=True, text=True)
-            if done.returncode != 10:
-                break
-            time.sleep(0.2)
-        if done.returncode == 0:
-            entry = pwd.getpwnam(name)
-            return name, entry.pw_uid, entry.pw_gid
-        if done.returncode not in (4, 9):  # uid or name taken meanwhile: try the next
-            raise RuntimeError(f"useradd failed: {done.stderr}")
-    raise RuntimeError("no free uid in 59000-59999")
-
-
 @pytest.fixture(scope="session")
 def normal_user():
-    if not IS_ROOT:
-        yield Identity("user", None, None)  # this process is the normal user
-        return
-    name, uid, gid = create_user()
-    try:
-        yield Identity("user", uid, gid)
-    finally:
-        subprocess.run(["userdel", name], capture_output=True)
+    yield from normal_user_fixture()
 
 
 @pytest.fixture(params=["root", "user"])

@@ -1,380 +1,379 @@
-"""Hostile submissions: each gets no more than the points it really earns, the grader finishes, and
-an honest submission graded in the same batch gets exactly what it gets when graded alone.
+"""The sandbox keeps its promise in every mode it offers, as root and as a normal user.
 
-Every scenario runs under both isolation levels: bubblewrap (skipped, with the reason, where it
-cannot run) and the plain-process fallback. Where the fallback cannot promise something (it does
-not hide files from the submission), the test says so and checks that the report says so too.
+Each safe mode (bubblewrap, Landlock) grades one batch of hostile submissions (tests/attacks.py)
+next to two honest classmates with --jobs 2, once as root and once as a normal user made for the
+test, and the tests then check what a person would: the grader finished and graded everyone; the
+classmates got exactly what they get alone; each attack earned only what its own code earns; it
+read nothing of the kit, the output or the other submissions, wrote nothing outside its sandbox,
+reached no process and no address, left no file and no process behind; what it printed while
+hidden inputs were in the sandbox is not shown before publication. The process mode, which
+promises only resource limits, grades the attacks it can survive and must say it is unsafe.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
+import socket
 import subprocess
-import textwrap
+import sys
+import threading
+import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from grader_support import isolations, ROOT, comparable, failed_outputs, grade, gradebook, module_maxima, results, solution_with
+import attacks
+from grader_support import ROOT, comparable, failed_outputs, gradebook, isolations, mode_available, module_maxima, results, solution_with
+from users import IS_ROOT, Identity, normal_user_fixture, open_ancestors_for_others, restore_modes
 
 pytestmark = pytest.mark.slow
 
-SOLUTION = {module: (ROOT / "solution" / f"{module}.py").read_text() for module in ("activations", "layers", "loss", "model", "optimizer", "util")}
-HIDDEN_REFERENCE = ROOT / "autograder" / "reference" / "hidden" / "loss.npz"
+GRADER_FILES = sorted([*(ROOT / "autograder").glob("*.py"), ROOT / "autograder" / "rubric.toml", *(ROOT / "solution").glob("*.py")])
+SHARED_SCRATCH = ("/dev/shm", "/var/tmp", "/run/lock", "/tmp")
 
 
-def prepend(module: str, code: str) -> str:
-    """The solution's module with ``code`` run first at import (right after its __future__ import)."""
-    future = "from __future__ import annotations\n"
-    head, tail = SOLUTION[module].split(future, 1)
-    return head + future + textwrap.dedent(code) + "\n" + tail
+@pytest.fixture(scope="session")
+def normal_user():
+    yield from normal_user_fixture()
 
 
-def replace(module: str, old: str, new: str) -> str:
-    assert old in SOLUTION[module], old
-    return SOLUTION[module].replace(old, new, 1)
+@pytest.fixture(scope="session")
+def reachable_kit(normal_user):
+    """A normal user can run the kit's interpreter and read the kit (a pyenv under /root is
+    otherwise out of its reach); restored afterwards."""
+    changed = open_ancestors_for_others([os.path.realpath(sys.executable), ROOT]) if IS_ROOT else []
+    yield
+    restore_modes(changed)
+
+
+class Listener:
+    """A TCP and a UDP socket on 127.0.0.1 that log whatever reaches them."""
+
+    def __init__(self):
+        self.received: list[bytes] = []
+        self.tcp = socket.create_server(("127.0.0.1", 0))
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        self.udp.settimeout(0.2)
+        self.tcp.settimeout(0.2)
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while self.running:
+            try:
+                connection, _ = self.tcp.accept()
+                self.received.append(b"tcp connection " + connection.recv(100))
+                connection.close()
+            except OSError:
+                pass
+            try:
+                self.received.append(b"udp " + self.udp.recv(100))
+            except OSError:
+                pass
+
+    def close(self):
+        self.running = False
+        self.thread.join()
+        self.tcp.close()
+        self.udp.close()
 
 
 @dataclass
-class Scenario:
-    name: str
-    build: object  # (folder, out_dir) -> path of the submission
-    broken: tuple[str, ...]  # modules expected to lose points; every other module keeps all
-    fallback_unprotected: bool = False  # only bubblewrap can stop this one
+class Graded:
+    mode: str
+    who: str
+    out: Path
+    alone: Path
+    completed: subprocess.CompletedProcess
+    attacks: list
+    context: attacks.Context
+    listener: Listener
+    grader_hashes_before: dict
+    scratch_before: set
 
 
-def folder_submission(replacements: dict[str, str] | None = None, extra: dict[str, str] | None = None):
-    return lambda folder, out: solution_with(folder, replacements, extra)
+def hashes(paths) -> dict:
+    return {str(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
 
 
-def zip_slip(folder: Path, out: Path) -> Path:
-    archive = folder.with_suffix(".zip")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(archive, "w") as bundle:
-        for module, source in SOLUTION.items():
-            bundle.writestr(f"PA3/{module}.py", source)
-        bundle.writestr("__MACOSX/PA3/._layers.py", "junk")
-        bundle.writestr("../../zip_slip_marker.py", "print('escaped')")
-        bundle.writestr("/tmp/zip_slip_absolute_marker.py", "print('escaped')")
-        link = zipfile.ZipInfo("PA3/link_to_etc")
-        link.external_attr = 0o120777 << 16
-        bundle.writestr(link, "/etc/passwd")
-    return archive
+def scratch_entries() -> set[str]:
+    found = set()
+    for folder in SHARED_SCRATCH:
+        try:
+            found |= {f"{folder}/{name}" for name in os.listdir(folder)}
+        except OSError:
+            pass
+    return found
 
 
-SCENARIOS = [
-    Scenario("exit_at_import", folder_submission({"activations": prepend("activations", "import sys\nsys.exit(3)")}), ("activations",)),
-    Scenario("os_exit_at_import", folder_submission({"layers": prepend("layers", "import os\nos._exit(7)")}), ("layers",)),
-    Scenario(
-        "loops_forever",
-        folder_submission({"util": replace("util", "    Y = np.zeros((labels.shape[0], num_classes))", "    while True:\n        pass")}),
-        ("util",),
-    ),
-    Scenario(
-        "memory_blow_up",
-        folder_submission({"activations": replace("activations", "        return 1.0 / (1.0 + np.exp(-Z))", "        hoard = []\n        while True:\n            hoard.append(np.ones(1 << 24))")}),
-        ("activations",),
-    ),
-    Scenario(
-        "output_flood",
-        folder_submission({"loss": prepend("loss", "import os\nfor _ in range(100):\n    os.write(1, b'flood ' * 200_000)\nprint('x' * 10_000_000)")}),
-        (),
-    ),
-    Scenario(
-        "process_left_behind",
-        folder_submission(
-            {
-                "model": prepend(
-                    "model",
-                    """
-                    import os, subprocess, time
-                    subprocess.Popen(["sleep", "4321"], start_new_session=True)
-                    if os.fork() == 0:
-                        os.setsid()
-                        if os.fork() == 0:
-                            time.sleep(4321)
-                        os._exit(0)
-                    """,
-                )
-            }
-        ),
-        (),
-    ),
-    Scenario(
-        "many_processes",
-        folder_submission({"optimizer": prepend("optimizer", "import subprocess\nfor _ in range(300):\n    try:\n        subprocess.Popen(['sleep', '4322'])\n    except OSError:\n        break")}),
-        (),
-    ),
-    Scenario(
-        "fake_results_json",
-        lambda folder, out: solution_with(
-            folder,
-            {
-                "optimizer": prepend(
-                    "optimizer",
-                    f"""
-                    import json, os
-                    fake = json.dumps({{"score": 100, "tests": [], "output": "hacked", "execution_time": 0}})
-                    for target in [{str(out / "control" / "results.json")!r}, {str(out / "fake_results_json" / "results.json")!r},
-                                   {str(out / "gradebook.csv")!r}, "/autograder/results/results.json", "results.json", "../results.json"]:
-                        try:
-                            os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
-                            with open(target, "w") as handle:
-                                handle.write(fake)
-                        except OSError:
-                            pass
-                    """,
-                ),
-                "loss": replace("loss", "        return float(np.sum((Y - Y_hat) ** 2) / m)", "        return 0.0"),
-            },
-        ),
-        ("loss",),
-    ),
-    Scenario(
-        "monkeypatched_numpy",
-        folder_submission(
-            {
-                "loss": prepend(
-                    "loss",
-                    """
-                    import numpy as np
-                    np.allclose = lambda *a, **k: True
-                    np.array_equal = lambda *a, **k: True
-                    np.isclose = lambda a, b, *r, **k: np.ones(np.shape(a), bool)
-                    np.testing.assert_allclose = lambda *a, **k: None
-                    np.isfinite = lambda x: np.ones(np.shape(x), bool)
-                    """,
-                ).replace("return float(-np.sum(Y * np.log(np.maximum(Y_hat, PROBABILITY_FLOOR))) / m)", "return 123.0")
-            }
-        ),
-        ("loss",),
-    ),
-    Scenario(
-        "equal_to_anything",
-        folder_submission(
-            {
-                "activations": prepend(
-                    "activations",
-                    """
-                    import numpy as _np
-                    class Anything:
-                        def __eq__(self, other): return True
-                        def __ne__(self, other): return False
-                        def __array__(self, *args, **kwargs): return _np.zeros((1, 1))
-                    class Liar(_np.ndarray):
-                        def __eq__(self, other): return True
-                        def __ne__(self, other): return False
-                    """,
-                )
-                .replace("        return np.maximum(Z, 0.0)", "        return Anything()")
-                .replace("        return np.tanh(Z)", "        return np.zeros_like(Z).view(Liar)")
-            }
-        ),
-        ("activations",),
-    ),
-    Scenario(
-        "planted_files",
-        folder_submission(
-            {"util": (ROOT / "starter" / "util.py").read_text()},
-            {
-                "conftest.py": "import pytest\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n    outcome = yield\n    outcome.get_result().outcome = 'passed'\n",
-                "sitecustomize.py": "raise SystemExit('sitecustomize ran')\n",
-                "numpy.py": "raise SystemExit('fake numpy imported')\n",
-                "sub/pytest.ini": "[pytest]\naddopts = -p no:python\n",
-            },
-        ),
-        ("util",),
-    ),
-    Scenario(
-        "imports_the_solution",
-        folder_submission({"activations": f"import sys\nsys.path[:0] = [{str(ROOT)!r}, '/autograder/source']\nfrom solution.activations import *  # noqa\n"}),
-        ("activations",),
-        fallback_unprotected=True,
-    ),
-    Scenario(
-        "reads_hidden_references",
-        folder_submission({"loss": prepend("loss", f"try:\n    open({str(HIDDEN_REFERENCE)!r}, 'rb').read(1)\n    LEAKED = True\nexcept OSError:\n    LEAKED = False\n").replace("        m = Y.shape[0]\n        return float(np.sum((Y - Y_hat) ** 2) / m)", "        m = Y.shape[0]\n        return float(np.sum((Y - Y_hat) ** 2) / m) + (1.0 if LEAKED else 0.0)")}),
-        (),
-        fallback_unprotected=True,
-    ),
-    Scenario(
-        "memory_across_processes",
-        folder_submission(
-            {
-                "util": prepend(
-                    "util",
-                    """
-                    import os, time
-                    for _ in range(4):
-                        if os.fork() == 0:
-                            hoard = bytearray(400 << 20)  # 400 MiB each, under the per-process limit
-                            time.sleep(30)
-                            os._exit(0)
-                    time.sleep(2)
-                    """,
-                )
-            }
-        ),
-        ("util",),
-    ),
-    Scenario(
-        "forged_frames",
-        folder_submission(
-            {
-                "util": prepend(
-                    "util",
-                    """
-                    import json, os, sys
-                    channel = int(sys.argv[2])
-                    for number in range(20):  # 80 MiB in all: over the grader's budget for one launch
-                        payload = b"x" * (4 << 20)
-                        header = {"event": "result", "case": f"junk{number}", "status": "ok", "payload": len(payload)}
-                        os.write(channel, json.dumps({"event": "start", "case": f"junk{number}"}).encode() + b"\\n")
-                        os.write(channel, json.dumps(header).encode() + b"\\n" + payload)
-                    """,
-                )
-            }
-        ),
-        ("util",),
-    ),
-    Scenario("zip_slip", zip_slip, ()),
-    Scenario("syntax_error", folder_submission({"layers": SOLUTION["layers"].replace("def forward(self, X", "def forward(self X", 1)}), ("layers",)),
-]
-
-ISOLATIONS = isolations()
+def run_grader(identity: Identity, arguments: list[str], env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "autograder", "grade", *arguments]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env, **identity.popen_options())
 
 
-def leftover_processes(marker: str) -> list[str]:
-    found = []
+def grade_hostile_batch(base: Path, mode: str, identity: Identity) -> Graded:
+    if identity.uid is not None:
+        os.chown(base, identity.uid, identity.gid)
+    batch, out = base / "batch", base / "out"
+    listener = Listener()
+    context = attacks.Context(batch, out, listener.tcp.getsockname()[1], listener.udp.getsockname()[1], uuid.uuid4().hex[:12])
+    chosen = [attack for attack in attacks.ATTACKS if mode != "process" or not attack.safe_modes_only]
+    for attack in chosen:
+        attack.build(context)
+    for name in ("honest_a", "honest_b"):
+        solution_with(batch / name)
+    if identity.uid is not None:
+        for path in [base, *base.rglob("*")]:
+            os.chown(path, identity.uid, identity.gid)
+    before, scratch = hashes(GRADER_FILES), scratch_entries()
+    options = ["--batch", "--jobs", "2", "--isolation", mode, "--timeout", "300"]
+    # A locale that cannot encode what submissions print must not crash the reports.
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("LC_", "LANG", "PYTHONIOENCODING"))}
+    env.update(LANG="C", LC_ALL="C")
+    completed = run_grader(identity, [str(batch), "--out", str(out), *options], env=env)
+    alone = run_grader(identity, [str(batch / "honest_a"), "--out", str(base / "alone"), "--isolation", mode])
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    return Graded(mode, identity.name, out, base / "alone", completed, chosen, context, listener, before, scratch)
+
+
+def hostile_params():
+    params = []
+    for mode in ("bubblewrap", "landlock", "process"):
+        available, reason = mode_available(mode)
+        for who in ("root", "user"):
+            marks = [pytest.mark.skipif(not available, reason=reason)]
+            if who == "root":
+                marks.append(pytest.mark.skipif(not IS_ROOT, reason="the tests do not run as root here"))
+            params.append(pytest.param((mode, who), marks=marks, id=f"{mode}-{who}"))
+    return params
+
+
+@pytest.fixture(scope="module", params=hostile_params())
+def graded(request, tmp_path_factory, normal_user, reachable_kit):
+    mode, who = request.param
+    identity = Identity("root", None, None) if who == "root" else normal_user
+    base = tmp_path_factory.mktemp(f"hostile-{mode}-{who}")
+    result = grade_hostile_batch(base, mode, identity)
+    yield result
+    result.listener.close()
+
+
+def everything_printed(document: dict) -> str:
+    return "\n".join([document["output"], *(test["output"] for test in document["tests"])])
+
+
+def visible_text(document: dict) -> str:
+    return "\n".join([document["output"], *(test["output"] for test in document["tests"] if test["visibility"] == "visible")])
+
+
+# ------------------------------------------------------------------------------------------------
+# Every mode
+# ------------------------------------------------------------------------------------------------
+
+
+def test_the_grader_finishes_and_grades_everyone(graded):
+    assert graded.completed.returncode == 0, graded.completed.stderr[-3000:]
+    assert set(gradebook(graded.out)) == {attack.name for attack in graded.attacks} | {"honest_a", "honest_b"}
+
+
+def test_honest_classmates_are_graded_exactly_as_when_alone(graded):
+    for name in ("honest_a", "honest_b"):
+        assert results(graded.out, name)["score"] == 100, failed_outputs(results(graded.out, name))
+        assert comparable(results(graded.out, name)) == {**comparable(results(graded.alone, "honest_a")), "extra_data": {
+            **comparable(results(graded.alone, "honest_a"))["extra_data"], "submission": name}}
+
+
+def test_each_attack_earns_only_what_its_own_code_earns(graded):
+    book = gradebook(graded.out)
+    for attack in graded.attacks:
+        row = book[attack.name]
+        if attack.base == "starter":
+            if graded.mode == "process" and attack.name in ("reads_the_kit", "imports_the_solution", "reads_a_classmate"):
+                continue  # the process mode hides no files: these are reported below, not stopped
+            assert float(row["total"]) == 0, (attack.name, row, failed_outputs(results(graded.out, attack.name)))
+            continue
+        for module, maximum in module_maxima().items():
+            score = float(row[module])
+            if module in attack.broken:
+                assert score < maximum, f"{attack.name} kept every point of {module}"
+            elif module not in attack.may_lose:
+                assert score == maximum, (attack.name, module, failed_outputs(results(graded.out, attack.name)))
+
+
+def test_the_report_says_which_sandbox_and_whether_it_was_safe(graded):
+    isolation = results(graded.out, "honest_a")["extra_data"]["isolation"]
+    assert isolation.startswith(graded.mode + ":")
+    if graded.mode == "process":
+        assert "NOT SAFE" in isolation and "NOT safe" in graded.completed.stderr
+    else:
+        assert "NOT SAFE" not in isolation
+
+
+def test_resource_attacks_are_stopped_with_a_message(graded):
+    def text(name: str) -> str:
+        return everything_printed(results(graded.out, name))
+
+    assert "sys.exit(3)" in text("exit_at_import")
+    assert "exit code 7" in text("os_exit_at_import")
+    assert "ran past the time limit" in text("loops_forever") and "one_hot" in text("loops_forever")
+    assert "hung in an earlier test" in text("loops_forever"), "later calls of a hung function are not made again"
+    assert "did not finish within" in text("sleeps_forever") and "sleeping" in text("sleeps_forever")
+    assert "memory" in text("memory_blow_up").lower()
+    assert "more data than any right answer needs" in text("forged_frames")
+    assert "KiB of results" in text("huge_results")
+    assert "expected a NumPy array" in text("equal_to_anything")
+    assert "declares the encoding 'utf-7'" in text("declares_utf7")
+    assert "larger than 256 KiB" in text("padded_module")
+    flood = results(graded.out, "output_flood")
+    assert len(flood["output"]) < 5000 and "flood" in flood["output"]
+
+
+def test_forged_observations_earn_nothing(graded):
+    assert float(gradebook(graded.out)["forges_observations"]["total"]) == 0
+    recursion = everything_printed(results(graded.out, "vectorised_by_recursion"))
+    assert "recursion" in recursion
+
+
+def test_nothing_a_submission_printed_during_hidden_tests_is_shown_before_publication(graded):
+    """The submission prints every input it is given; no hidden or fresh input may appear in
+    what students see at once, and they are all kept for after publication."""
+    from autograder.reference import load_references
+
+    document = results(graded.out, "prints_what_it_is_given")
+    visible, later = visible_text(document), everything_printed(document)
+    unshipped = [load_references(variant)["activations.sigmoid_forward"].inputs["Z"] for variant in ("hidden", "fresh")]
+    public = load_references("public")["activations.sigmoid_forward"].inputs["Z"]
+    shown = lambda array: np.array2string(array.ravel(), precision=6, separator=",", max_line_width=10**6)  # noqa: E731
+    assert shown(public) in visible, "the public inputs it printed are shown (they are the students' own)"
+    for array in unshipped:
+        assert shown(array) not in visible
+        assert shown(array) in later, "kept for after publication"
+    assert any(test["visibility"] == "after_published" and "INPUT" in test["output"] for test in document["tests"])
+
+
+def test_no_process_and_no_file_is_left_behind(graded):
+    leftovers = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                owner = entry.stat().st_uid
             except OSError:
                 continue
-            if marker in command:
-                found.append(f"{entry.name}: {command}")
-    return found
+            if "sleep 432" in command or "nn-sandbox" in command or (IS_ROOT and 61000 <= owner < 65000):
+                leftovers.append(f"{entry.name} (uid {owner}): {command}")
+    assert leftovers == []
+    token = graded.context.token
+    assert not [entry for entry in scratch_entries() - graded.scratch_before if token in entry or "nn-hoard" in entry or "nn-sandbox" in entry]
 
 
-@pytest.fixture(scope="module", params=ISOLATIONS)
-def hostile_batch(request, tmp_path_factory):
-    isolation = request.param
-    base = tmp_path_factory.mktemp(f"hostile-{isolation}")
-    submissions, out = base / "submissions", base / "out"
-    submissions.mkdir()
-    for scenario in SCENARIOS:
-        scenario.build(submissions / scenario.name, out)
-    solution_with(submissions / "control")
-    options = ("--batch", "--jobs", "2", "--isolation", isolation, "--case-timeout", "2", "--timeout", "90")
-    completed = grade([submissions], out, *options)
-    alone = grade([submissions / "control"], base / "alone", "--isolation", isolation)
-    return isolation, out, base / "alone", completed, alone
+# ------------------------------------------------------------------------------------------------
+# The safe modes
+# ------------------------------------------------------------------------------------------------
 
 
-def test_the_grader_finishes_and_grades_everyone(hostile_batch):
-    _, out, _, completed, alone = hostile_batch
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    assert alone.returncode == 0, alone.stderr[-3000:]
-    assert set(gradebook(out)) == {scenario.name for scenario in SCENARIOS} | {"control"}
+def safe_only(graded):
+    if graded.mode == "process":
+        pytest.skip("the process mode does not promise this (its reports say so)")
 
 
-def test_an_honest_submission_is_graded_exactly_as_when_alone(hostile_batch):
-    _, out, alone_out, _, _ = hostile_batch
-    assert results(out, "control")["score"] == 100
-    assert comparable(results(out, "control")) == comparable(results(alone_out, "control"))
+def test_nothing_secret_is_read(graded):
+    safe_only(graded)
+    for name in ("reads_the_kit", "imports_the_solution", "reads_a_classmate"):
+        printed = everything_printed(results(graded.out, name))
+        assert "LEAKED" not in printed and "DENIED" in printed, (name, printed[:2000])
+    assert not re.search(r"LISTED /tmp [1-9]", everything_printed(results(graded.out, "reads_a_classmate")))
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda scenario: scenario.name)
-def test_a_hostile_submission_earns_only_what_its_code_earns(hostile_batch, scenario):
-    isolation, out, _, _, _ = hostile_batch
-    if isolation == "process" and scenario.fallback_unprotected:
-        assert "no file-system or network isolation" in results(out, scenario.name)["extra_data"]["isolation"]
-        pytest.skip("the process fallback does not hide files; bubblewrap (or Gradescope's permissions) does")
-    row = gradebook(out)[scenario.name]
-    for module, maximum in module_maxima().items():
-        if module in scenario.broken:
-            assert float(row[module]) < maximum, f"{scenario.name} kept every point of {module}"
-        else:
-            assert float(row[module]) == maximum, f"{scenario.name} lost points in {module}: {failed_outputs(results(out, scenario.name))}"
+def test_nothing_outside_the_sandbox_is_written(graded):
+    safe_only(graded)
+    printed = everything_printed(results(graded.out, "writes_outside"))
+    assert "WROTE" not in printed and printed.count("DENIED") >= 7, printed[:3000]
+    assert hashes(GRADER_FILES) == graded.grader_hashes_before
+    assert "changed by a submission" not in (graded.out / "gradebook.csv").read_text()
+    assert "changed by a submission" not in (graded.out / "honest_a" / "results.json").read_text()
+    fills = everything_printed(results(graded.out, "fills_memory_files"))
+    assert "WROTE 64 MiB" not in fills, fills[:2000]
 
 
-def test_messages_say_what_happened(hostile_batch):
-    _, out, _, _, _ = hostile_batch
-
-    def text(name: str) -> str:
-        document = results(out, name)
-        return "\n".join([document["output"], *failed_outputs(document).values()])
-
-    assert "sys.exit(3)" in text("exit_at_import")
-    assert "exit code 7" in text("os_exit_at_import")
-    assert "timed out" in text("loops_forever").lower()
-    assert "memory" in text("memory_blow_up").lower()
-    assert "SyntaxError in layers.py, line" in text("syntax_error")
-    assert "refused '../../zip_slip_marker.py'" in text("zip_slip")
-    assert "symbolic link" in text("zip_slip")
-    assert "ignored: conftest.py, numpy.py, sitecustomize.py" in text("planted_files")
-    assert "expected a NumPy array" in text("equal_to_anything")
-    assert "more data than any right answer needs" in text("forged_frames")
-    assert "MiB of memory in all its processes" in text("memory_across_processes")
+def test_no_process_address_or_namespace_is_reached(graded):
+    safe_only(graded)
+    for name in ("signals_the_grader", "starts_processes", "uses_the_network", "makes_namespaces_and_mounts"):
+        printed = everything_printed(results(graded.out, name))
+        assert "REACHED" not in printed and "DENIED" in printed, (name, printed[:2000])
+    assert graded.listener.received == []
+    assert "tried to start another process" in everything_printed(results(graded.out, "starts_processes_at_import"))
 
 
-def test_output_floods_are_cut_short(hostile_batch):
-    _, out, _, _, _ = hostile_batch
-    document = results(out, "output_flood")
-    assert len(document["output"]) < 5000
-    assert "flood" in document["output"]
+# ------------------------------------------------------------------------------------------------
+# Choosing a mode, and what each promises
+# ------------------------------------------------------------------------------------------------
 
 
-def test_nothing_the_submissions_started_is_left_running(hostile_batch):
-    assert leftover_processes("sleep 4321") == []
-    assert leftover_processes("sleep 4322") == []
+def test_grading_untrusted_work_without_a_safe_sandbox_is_refused(tmp_path, monkeypatch, capsys):
+    """Where neither bubblewrap nor Landlock works, grading stops before it starts and says how to
+    go on; `check` (a student's own code) falls back by itself; --isolation process goes on."""
+    from autograder import cli, isolation
+
+    monkeypatch.setattr(isolation, "problems", lambda hidden=(): {"bubblewrap": "bwrap is not installed", "landlock": "Landlock ABI 0"})
+    monkeypatch.setattr(cli, "problems", isolation.problems)
+    submission = solution_with(tmp_path / "alice")
+    assert cli.main(["grade", str(submission), "--out", str(tmp_path / "out"), "--public-only"]) == 2
+    error = capsys.readouterr().err
+    assert "no safe sandbox works on this machine" in error and "--isolation process" in error
+    assert not (tmp_path / "out" / "gradebook.csv").exists()
+    assert cli.main(["grade", str(submission), "--out", str(tmp_path / "out"), "--public-only", "--isolation", "process"]) == 0
+    assert "NOT safe" in capsys.readouterr().err
+    assert isolation.choose_isolation("auto", untrusted=False) == "process"
 
 
-def test_fake_results_do_not_stick(hostile_batch):
-    _, out, _, _, _ = hostile_batch
-    assert results(out, "fake_results_json")["output"] != "hacked"
-    assert float(gradebook(out)["fake_results_json"]["loss"]) < module_maxima()["loss"]
-    assert not Path("results.json").exists() and not (ROOT / "results.json").exists()
+@pytest.mark.parametrize("mode", isolations(safe_only=True))
+def test_the_sandbox_runs_as_a_uid_of_its_own_and_concurrent_graders_get_different_ones(tmp_path, mode):
+    submission = solution_with(tmp_path / "alice", {"util": (ROOT / "solution" / "util.py").read_text() + "\nimport time as _t\n_t.sleep(1)\n"})
+    graders = [
+        subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(submission), "--out", str(tmp_path / f"out{i}"),
+                          "--public-only", "--isolation", mode], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for i in range(2)
+    ]
+    for grader in graders:
+        assert grader.wait(timeout=300) == 0, grader.stderr.read()
+    uids = [results(tmp_path / f"out{i}", "alice")["extra_data"]["sandbox_uid"] for i in range(2)]
+    if IS_ROOT:
+        assert all(uid >= 61000 for uid in uids) and uids[0] != uids[1], uids
+    else:
+        assert uids == [os.getuid()] * 2
 
 
-def test_zip_slip_writes_nothing_outside(hostile_batch, tmp_path):
-    assert not Path("/tmp/zip_slip_absolute_marker.py").exists()
-    assert not any(Path(p).exists() for p in ("/zip_slip_marker.py", str(ROOT.parent / "zip_slip_marker.py")))
+def test_bubblewrap_hides_the_kit_wherever_it_lives(monkeypatch):
+    """A kit under a mounted system folder (say /usr/local/src) is covered by an empty folder, as are
+    the output folder and the submissions; the venv is never mounted."""
+    from autograder.isolation import bubblewrap, common
 
-
-@pytest.mark.skipif(os.geteuid() != 0, reason="the per-uid process limit needs a grader running as root")
-def test_processes_run_as_an_unprivileged_user(hostile_batch):
-    _, out, _, _, _ = hostile_batch
-    assert "unprivileged user" in results(out, "control")["extra_data"]["isolation"]
-
-
-def test_bubblewrap_mounts_its_private_tmp_before_an_interpreter_that_lives_under_tmp(monkeypatch):
-    """A checkout (and its .venv) under /tmp must stay visible: /tmp's tmpfs goes first."""
-    from autograder import isolation
-
-    monkeypatch.setattr(isolation.sys, "prefix", "/tmp/some-checkout/.venv")
-    command = isolation.bubblewrap_command(Path("/tmp/stage"), ["python"])
+    monkeypatch.setattr(common, "KIT_ROOT", Path("/usr/local/src/nn-kit"))
+    command = bubblewrap.bubblewrap_command(Path("/tmp/stage"), ["python"], hidden=(Path("/usr/share/grades"),))
+    pairs = {(command[i + 1], command[i + 2]) for i, word in enumerate(command) if word == "--ro-bind"}
+    assert ("/tmp/stage/empty", "/usr/local/src/nn-kit") in pairs
+    assert ("/tmp/stage/empty", "/usr/share/grades") in pairs
+    assert not any(target.startswith(sys.prefix) for _, target in pairs)
+    assert "--dev" not in command and "--disable-userns" in command or IS_ROOT
     tmpfs = command.index("/tmp", command.index("--tmpfs"))
-    binds = [i for i, word in enumerate(command) if word == "--ro-bind" and command[i + 1].startswith("/tmp/")]
-    assert binds and all(tmpfs < i for i in binds), command
+    binds = [i for i, word in enumerate(command) if word == "--ro-bind" and command[i + 2].startswith("/tmp/")]
+    assert all(tmpfs < i for i in binds), "the private /tmp goes first: a checkout under /tmp must stay visible"
 
 
-@pytest.mark.parametrize("isolation", ISOLATIONS[:1])
-def test_bubblewrap_hides_the_solution_and_references(tmp_path, isolation):
-    probe = (
-        "import os\n"
-        f"paths = [{str(ROOT / 'solution')!r}, {str(HIDDEN_REFERENCE)!r}, {str(ROOT / 'autograder')!r}]\n"
-        f"raise SystemExit(repr([os.path.exists(p) for p in paths] + sorted(os.listdir({str(ROOT)!r}))))\n"
-    )
-    submission = solution_with(tmp_path / "spy", {"util": prepend("util", probe)})
-    completed = grade([submission], tmp_path / "out", "--public-only", "--isolation", isolation)
-    assert completed.returncode == 0, completed.stderr
-    outputs = "\n".join(failed_outputs(results(tmp_path / "out", "spy")).values())
-    # Only the virtualenv is visible, read-only: the interpreter must come from somewhere.
-    assert "[False, False, False, '.venv']" in outputs, outputs[:2000]
+def test_landlock_refuses_to_run_where_it_would_expose_the_kit(monkeypatch):
+    from autograder.isolation import common, landlock
+
+    monkeypatch.setattr(common, "KIT_ROOT", Path("/usr/lib/nn-kit"))
+    assert "lies inside /usr/lib" in landlock.exposed(())
 
 
 def test_a_broken_zip_is_reported_and_costs_only_itself(tmp_path):
@@ -382,7 +381,7 @@ def test_a_broken_zip_is_reported_and_costs_only_itself(tmp_path):
     folder.mkdir()
     (folder / "broken.zip").write_bytes(b"PK\x03\x04 this is not really a zip")
     solution_with(folder / "fine")
-    completed = grade([folder], tmp_path / "out", "--batch", "--public-only")
+    completed = run_grader(Identity("root", None, None), [str(folder), "--out", str(tmp_path / "out"), "--batch", "--public-only"])
     assert completed.returncode == 0, completed.stderr
     book = gradebook(tmp_path / "out")
     assert book["broken"]["status"].startswith("error: broken.zip is not a readable zip file")
@@ -390,42 +389,42 @@ def test_a_broken_zip_is_reported_and_costs_only_itself(tmp_path):
     assert "could not be read" in results(tmp_path / "out", "broken")["tests"][0]["output"]
 
 
-def test_regrading_into_the_same_folder_starts_clean(tmp_path):
-    folder = tmp_path / "batch"
-    folder.mkdir()
-    solution_with(folder / "alice")
-    first = grade([folder], tmp_path / "out", "--batch", "--public-only")
-    assert first.returncode == 0
-    (tmp_path / "out" / "alice" / "results.json").write_text("{}")
-    second = grade([folder], tmp_path / "out", "--batch", "--public-only")
-    assert second.returncode == 0
-    assert results(tmp_path / "out", "alice")["score"] == 50
-
-
-def test_a_missing_bwrap_is_reported_not_fatal(tmp_path, monkeypatch):
-    """With bwrap off the PATH, 'auto' falls back to processes and says why in the report."""
-    env_path = "/nonexistent-bin"
-    submission = solution_with(tmp_path / "ok")
-    completed = subprocess.run(
-        [os.sys.executable, "-m", "autograder", "grade", str(submission), "--out", str(tmp_path / "out"), "--public-only"],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PATH": env_path},
-    )
+def test_hostile_file_names_cannot_draw_on_the_terminal_or_in_reports(tmp_path):
+    archive = tmp_path / "batch" / "names.zip"
+    archive.parent.mkdir()
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for module in attacks.MODULES:
+            bundle.writestr(f"work/{module}.py", (ROOT / "solution" / f"{module}.py").read_text())
+        bundle.writestr("\x1b[2J\x1b]0;owned\x07evil.py", "x = 1\n")
+        bundle.writestr("ok\nTOTAL 100 / 100\nfake.py", "x = 1\n")
+        bundle.writestr("../\x1b[31mescape.py", "x = 1\n")
+    completed = run_grader(Identity("root", None, None), [str(archive.parent), "--out", str(tmp_path / "out"), "--batch", "--public-only"])
     assert completed.returncode == 0, completed.stderr
-    isolation = results(tmp_path / "out", "ok")["extra_data"]["isolation"]
-    assert isolation.startswith("process:") and "bubblewrap unavailable" in isolation
-    assert "bwrap is not installed" in completed.stderr
-    forced = subprocess.run(
-        [os.sys.executable, "-m", "autograder", "grade", str(submission), "--out", str(tmp_path / "out2"), "--isolation", "bubblewrap"],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PATH": env_path},
-    )
-    assert forced.returncode == 2 and "bwrap is not installed" in forced.stderr
+    for text in (completed.stdout, completed.stderr, (tmp_path / "out" / "names" / "feedback.md").read_text(),
+                 (tmp_path / "out" / "names" / "results.json").read_text()):
+        assert "\x1b" not in text and "\x07" not in text
+        assert not any(line.strip().startswith("TOTAL 100") for line in text.splitlines())
+    notes = results(tmp_path / "out", "names")["extra_data"]["notes"]
+    assert any("\\x1b" in note for note in notes), notes
+
+
+def test_the_safety_limit_marks_a_submission_incomplete_instead_of_guessing(tmp_path):
+    source = (ROOT / "solution" / "activations.py").read_text()
+    for method in ("return np.tanh(Z)", "return np.maximum(Z, 0.0)", "return 1.0 / (1.0 + np.exp(-Z))"):
+        assert method in source
+        source = source.replace(method, "while True:\n            pass")
+    submission = solution_with(tmp_path / "slow", {"activations": source})
+    completed = run_grader(Identity("root", None, None), [str(submission), "--out", str(tmp_path / "out"), "--timeout", "5", "--case-timeout", "2"])
+    assert completed.returncode == 0, completed.stderr
+    row = gradebook(tmp_path / "out")["slow"]
+    assert row["status"].startswith("incomplete: the grading time limit"), row
+    assert "not run: the grading time limit" in everything_printed(results(tmp_path / "out", "slow"))
 
 
 def replaying_util(references_dir: Path) -> str:
     """A starter util.py that, at import, swaps every probe for one that replays the public
     reference outputs (which ship to students) and makes up zeros where it knows no outputs."""
     import base64
-    import json as json_module
 
     from autograder.harness.npzio import pack
     from autograder.reference import load_references
@@ -436,7 +435,7 @@ def replaying_util(references_dir: Path) -> str:
     starter = (ROOT / "starter" / "util.py").read_text()
     attack = f'''
 import base64 as _b64, json as _json, sys as _sys
-_REPLAY = _json.loads({json_module.dumps(json_module.dumps(replay))})
+_REPLAY = _json.loads({json.dumps(json.dumps(replay))})
 _probes, _npzio = _sys.modules.get("probes"), _sys.modules.get("npzio")
 if _probes is not None:
     def _fake(nn, p):
@@ -452,16 +451,16 @@ if _probes is not None:
     return head + future + attack + tail
 
 
-@pytest.mark.parametrize("isolation", ISOLATIONS)
-def test_fabricated_or_replayed_results_earn_nothing(tmp_path, isolation):
+@pytest.mark.parametrize("mode", isolations())
+def test_replayed_public_results_earn_nothing(tmp_path, mode):
     """Starter code plus a util.py that replaces the sandbox's probes with replayed public reference
     outputs: everything it sends back for the public inputs is right, and still it scores 0."""
     submission = tmp_path / "replayer"
     submission.mkdir()
-    for module in SOLUTION:
+    for module in attacks.MODULES:
         (submission / f"{module}.py").write_text((ROOT / "starter" / f"{module}.py").read_text())
     (submission / "util.py").write_text(replaying_util(ROOT / "autograder" / "reference"))
-    completed = grade([submission], tmp_path / "out", "--isolation", isolation)
+    completed = run_grader(Identity("root", None, None), [str(submission), "--out", str(tmp_path / "out"), "--isolation", mode])
     assert completed.returncode == 0, completed.stderr
     document = results(tmp_path / "out", "replayer")
     assert document["score"] == 0, {name: text[:200] for name, text in failed_outputs(document).items() if "fresh" not in text}
@@ -476,15 +475,16 @@ def test_grading_merges_the_gradebook_and_refuses_missing_paths(tmp_path):
     solution_with(folder / "bob")
     (folder / "empty").mkdir()
     (folder / "empty" / "notes.py").write_text("print('hello')\n")
-    first = grade([folder], tmp_path / "out", "--batch", "--public-only")
+    root = Identity("root", None, None)
+    first = run_grader(root, [str(folder), "--out", str(tmp_path / "out"), "--batch", "--public-only"])
     assert first.returncode == 0, first.stderr
-    late = grade([folder / "bob"], tmp_path / "out", "--public-only")
+    late = run_grader(root, [str(folder / "bob"), "--out", str(tmp_path / "out"), "--public-only"])
     assert late.returncode == 0, late.stderr
     book = gradebook(tmp_path / "out")
     assert set(book) == {"alice", "bob", "empty"}
     assert book["empty"]["status"].startswith("error: none of the six module files")
-    missing = grade([tmp_path / "nonexistent.zip"], tmp_path / "out", "--public-only")
+    missing = run_grader(root, [str(tmp_path / "nonexistent.zip"), "--out", str(tmp_path / "out"), "--public-only"])
     assert missing.returncode == 2 and "no such file or folder" in missing.stderr
     assert set(gradebook(tmp_path / "out")) == {"alice", "bob", "empty"}
-    zero_jobs = grade([folder / "bob"], tmp_path / "out", "--jobs", "0")
+    zero_jobs = run_grader(root, [str(folder / "bob"), "--out", str(tmp_path / "out"), "--jobs", "0"])
     assert zero_jobs.returncode == 2 and "must be at least 1" in zero_jobs.stderr

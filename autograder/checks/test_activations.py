@@ -30,7 +30,7 @@ def forward(case, name: str, **hints) -> None:
 
 
 def backward(case, name: str, suspects: dict) -> None:
-    Z, dY = case.inputs["Z"], case.inputs["dY"]
+    dY = case.inputs["dY"]
     suspects = {"it returns dY unchanged: multiply by the derivative of the activation": dY, **suspects}
     matches_reference(
         case, "dZ", f"{name}.backward(Z, dY) with {shapes_of(case, 'Z', 'dY')}", what="dL/dZ", suspects=suspects, advice=BACKWARD_ADVICE
