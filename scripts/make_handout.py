@@ -43,9 +43,11 @@ GENERATED_NOTE = (
 )
 # Each handout figure: file in figures/ -> (solution notebook that draws it, variable holding it).
 FIGURES = {
-    "iris_loss.png": ("02_iris.ipynb", "loss_figure"),
-    "decision_boundaries.png": ("03_decision_boundaries.ipynb", "boundary_figure"),
-    "digits_confusion.png": ("04_digits.ipynb", "confusion_figure"),
+    "iris_loss.png": ("07_iris.ipynb", "loss_figure"),
+    "decision_boundaries.png": ("08_decision_boundaries.ipynb", "boundary_figure"),
+    "mse_vs_ce_training.png": ("08_decision_boundaries.ipynb", "training_figure"),
+    "digits_confusion.png": ("09_digits.ipynb", "confusion_figure"),
+    "initialisation.png": ("10_training_studies.ipynb", "init_figure"),
 }
 IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 
