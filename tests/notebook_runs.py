@@ -59,6 +59,8 @@ NUMBERS = {
     "09_digits.ipynb": """{
         "stopping": stopping.to_dict(orient="index"),
         "pooled_errors": int((pooled != y).sum()),
+        "test_errors": int(np.sum(model.predict(X_test) != y_test)),
+        "test_images": int(len(y_test)),
         "images": int(len(y)),
         "matrix": matrix.tolist(),
     }""",
