@@ -67,6 +67,11 @@ def points(value: float) -> str:
     return f"{value:g}"
 
 
+def points_label(value: float) -> str:
+    """ "1 point", "1.5 points"."""
+    return f"{value:g} point" + ("" if value == 1 else "s")
+
+
 def cell(text: str) -> str:
     return text.replace("|", "\\|")  # a bare | would end the table cell
 
@@ -225,20 +230,22 @@ def report_markdown(rubric: Rubric, settings: CourseSettings) -> str:
         "**Collaborators and sources** (who you discussed the assignment with, what you read):  ",
         "**Use of AI assistants** (which, for what; see the policy below):  ",
         "",
-        f"Hand in this report as **one PDF** to *{logistics['report_assignment']}* by {logistics['deadline']}. "
-        "On Gradescope, mark the page(s) of every question when you upload; start each Part on a new page. "
-        f"Collaboration: {logistics['collaboration_policy']} AI assistants: {logistics['ai_policy']}",
+        f"- Hand in: this report as **one PDF**, to *{logistics['report_assignment']}*, by {logistics['deadline']}. "
+        "When you upload it, mark the page(s) of every question on Gradescope.",
+        f"- Collaboration: {logistics['collaboration_policy']}",
+        f"- AI assistants: {logistics['ai_policy']}",
         "",
-        "Answer each question under its heading. Derivations: show the steps, for a whole batch, and check "
-        "shapes. Notebook questions: quote the numbers and figures your notebook printed (a figure may be "
-        "pasted in), then explain them.",
+        "The questions in full are in the handout (Parts 1 to 5) and at the end of each notebook (Parts 6 "
+        "to 10); the headings below only name them. Derivations: show the steps, for a whole batch, and "
+        "check shapes. Notebook questions: quote the numbers and figures your notebook printed (a figure "
+        "may be pasted in), then explain them. Each Part starts on a new page when printed to PDF.",
         "",
     ]
     for number, title, questions in rubric.written_parts:
         total = sum(question.points for question in questions)
-        lines += [f"## Part {number}. {title} ({points(total)} points)", ""]
+        lines += ['<div style="page-break-before: always"></div>', "", f"## Part {number}. {title} ({points_label(total)})", ""]
         for question in questions:
-            lines += [f"### {question.id} {question.title} ({points(question.points)} points)", "", "*Your answer.*", ""]
+            lines += [f"### {question.id} {question.title} ({points_label(question.points)})", "", "*Your answer.*", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -257,11 +264,10 @@ def report_latex(rubric: Rubric, settings: CourseSettings) -> str:
         r"\documentclass[11pt]{article}",
         r"\usepackage[margin=2.5cm]{geometry}",
         r"\usepackage{amsmath,amssymb,graphicx}",
-        r"\usepackage[T1]{fontenc}",
-        r"\usepackage[utf8]{inputenc}",
         r"\setlength{\parindent}{0pt}",
         r"\setlength{\parskip}{0.6em}",
         r"\title{Report: a feed-forward neural network in NumPy}",
+        r"\author{}",
         r"\date{}",
         r"\begin{document}",
         r"\maketitle",
@@ -270,15 +276,22 @@ def report_latex(rubric: Rubric, settings: CourseSettings) -> str:
         r"\textbf{Collaborators and sources:} \\",
         r"\textbf{Use of AI assistants:}",
         "",
-        rf"Hand in this report as \textbf{{one PDF}} to \emph{{{logistics['report_assignment']}}} by {logistics['deadline']}. "
-        r"On Gradescope, mark the page(s) of every question when you upload; each Part starts on a new page. "
-        rf"Collaboration: {logistics['collaboration_policy']} AI assistants: {logistics['ai_policy']}",
+        r"\begin{itemize}",
+        rf"\item Hand in: this report as \textbf{{one PDF}}, to \emph{{{logistics['report_assignment']}}}, by {logistics['deadline']}. "
+        r"When you upload it, mark the page(s) of every question on Gradescope.",
+        rf"\item Collaboration: {logistics['collaboration_policy']}",
+        rf"\item AI assistants: {logistics['ai_policy']}",
+        r"\end{itemize}",
+        "",
+        r"The questions in full are in the handout (Parts 1 to 5) and at the end of each notebook (Parts 6 to 10); "
+        r"the headings below only name them. Derivations: show the steps, for a whole batch, and check shapes. "
+        r"Notebook questions: quote the numbers and figures your notebook printed, then explain them.",
     ]
     for number, title, questions in rubric.written_parts:
         total = sum(question.points for question in questions)
-        lines += ["", r"\newpage", rf"\section*{{Part {number}. {latex_escape(title)} ({points(total)} points)}}"]
+        lines += ["", r"\newpage", rf"\section*{{Part {number}. {latex_escape(title)} ({points_label(total)})}}"]
         for question in questions:
-            lines += [rf"\subsection*{{{question.id} {latex_escape(question.title)} ({points(question.points)} points)}}",
+            lines += [rf"\subsection*{{{question.id} {latex_escape(question.title)} ({points_label(question.points)})}}",
                       r"\emph{Your answer.}", ""]
     lines += [r"\end{document}"]
     return "\n".join(lines) + "\n"
