@@ -11,7 +11,8 @@ Usage: python scripts/make_handout.py [--check] [--tables-only] [--rubric PATH] 
      and hidden, then one table per module listing each test) and the written report (points per
      Part, then every question). Every number of points in the handout lives there.
 2. The report template students fill in, report/report_template.md and .tex, from the rubric's
-   written part and course.toml: one section per Part, one heading per question with its points.
+   written part and course.toml (scripts/report_template.py): one section per Part, one heading
+   per question with its points.
 3. Figures. The solution notebooks that draw the handout's figures are executed (against
    solution/, with fixed seeds), and each figure is saved from the notebook's own variable into
    figures/ (see ``FIGURES``), without a software stamp, so redrawing an unchanged figure on the
@@ -42,10 +43,10 @@ for folder in (ROOT, ROOT / "scripts"):
 
 from autograder.rubric import RUBRIC_FILE, Rubric, load_rubric  # noqa: E402
 from course_settings import COURSE_FILE, LOGISTICS, CourseSettings, load_course_settings  # noqa: E402
+from report_template import report_files  # noqa: E402
 
 HANDOUT = ROOT / "handout.md"
 FIGURES_DIR = ROOT / "figures"
-REPORT_DIR = ROOT / "report"
 SOLUTION_NOTEBOOKS = ROOT / "notebooks" / "solution"
 GENERATED_NOTE = (
     "<!-- Written by scripts/make_handout.py from autograder/rubric.toml and course.toml: edit those, "
@@ -65,11 +66,6 @@ IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 def points(value: float) -> str:
     """A number of points as people write it: 2, 1.5, 0.25."""
     return f"{value:g}"
-
-
-def points_label(value: float) -> str:
-    """ "1 point", "1.5 points"."""
-    return f"{value:g} point" + ("" if value == 1 else "s")
 
 
 def cell(text: str) -> str:
@@ -121,7 +117,7 @@ def written_question_table(rubric: Rubric) -> list[str]:
 def marks_region(rubric: Rubric, settings: CourseSettings) -> list[str]:
     total = rubric.total + rubric.written_total
     return [
-        f"| Part of the assignment | Marked by | Points |",
+        "| Part of the assignment | Marked by | Points |",
         "|---|---|--:|",
         f"| Code (the six modules) | the autograder | {points(rubric.total)} |",
         f"| Written report (derivations and notebook questions) | course staff, by hand | {points(rubric.written_total)} |",
@@ -207,98 +203,6 @@ def with_tables(text: str, rubric: Rubric, settings: CourseSettings | None = Non
 
 def tables_are_current(text: str, rubric: Rubric, settings: CourseSettings | None = None) -> bool:
     return with_tables(text, rubric, settings) == text
-
-
-# --------------------------------------------------------------------------------------------
-# The report template
-# --------------------------------------------------------------------------------------------
-
-REPORT_MARKDOWN = "report_template.md"
-REPORT_LATEX = "report_template.tex"
-
-
-def report_markdown(rubric: Rubric, settings: CourseSettings) -> str:
-    logistics = settings.logistics
-    lines = [
-        "<!-- Generated from autograder/rubric.toml and course.toml by scripts/make_handout.py. "
-        "Students: copy this file to report.md and write in the copy. -->",
-        "",
-        "# Report: a feed-forward neural network in NumPy",
-        "",
-        "**Name:**  ",
-        "**Student ID:**  ",
-        "**Collaborators and sources** (who you discussed the assignment with, what you read):  ",
-        "**Use of AI assistants** (which, for what; see the policy below):  ",
-        "",
-        f"- Hand in: this report as **one PDF**, to *{logistics['report_assignment']}*, by {logistics['deadline']}. "
-        "When you upload it, mark the page(s) of every question on Gradescope.",
-        f"- Collaboration: {logistics['collaboration_policy']}",
-        f"- AI assistants: {logistics['ai_policy']}",
-        "",
-        "The questions in full are in the handout (Parts 1 to 5) and at the end of each notebook (Parts 6 "
-        "to 10); the headings below only name them. Derivations: show the steps, for a whole batch, and "
-        "check shapes. Notebook questions: quote the numbers and figures your notebook printed (a figure "
-        "may be pasted in), then explain them. Each Part starts on a new page when printed to PDF.",
-        "",
-    ]
-    for number, title, questions in rubric.written_parts:
-        total = sum(question.points for question in questions)
-        lines += ['<div style="page-break-before: always"></div>', "", f"## Part {number}. {title} ({points_label(total)})", ""]
-        for question in questions:
-            lines += [f"### {question.id} {question.title} ({points_label(question.points)})", "", "*Your answer.*", ""]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def latex_escape(text: str) -> str:
-    replacements = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-    return "".join(replacements.get(character, character) for character in text)
-
-
-def report_latex(rubric: Rubric, settings: CourseSettings) -> str:
-    logistics = {key: latex_escape(value) for key, value in settings.logistics.items()}
-    lines = [
-        "% Generated from autograder/rubric.toml and course.toml by scripts/make_handout.py.",
-        "% Students: copy this file to report.tex, write in the copy, compile it (pdflatex, or upload it to",
-        "% Overleaf) and hand in the PDF.",
-        r"\documentclass[11pt]{article}",
-        r"\usepackage[margin=2.5cm]{geometry}",
-        r"\usepackage{amsmath,amssymb,graphicx}",
-        r"\setlength{\parindent}{0pt}",
-        r"\setlength{\parskip}{0.6em}",
-        r"\title{Report: a feed-forward neural network in NumPy}",
-        r"\author{}",
-        r"\date{}",
-        r"\begin{document}",
-        r"\maketitle",
-        r"\textbf{Name:} \\",
-        r"\textbf{Student ID:} \\",
-        r"\textbf{Collaborators and sources:} \\",
-        r"\textbf{Use of AI assistants:}",
-        "",
-        r"\begin{itemize}",
-        rf"\item Hand in: this report as \textbf{{one PDF}}, to \emph{{{logistics['report_assignment']}}}, by {logistics['deadline']}. "
-        r"When you upload it, mark the page(s) of every question on Gradescope.",
-        rf"\item Collaboration: {logistics['collaboration_policy']}",
-        rf"\item AI assistants: {logistics['ai_policy']}",
-        r"\end{itemize}",
-        "",
-        r"The questions in full are in the handout (Parts 1 to 5) and at the end of each notebook (Parts 6 to 10); "
-        r"the headings below only name them. Derivations: show the steps, for a whole batch, and check shapes. "
-        r"Notebook questions: quote the numbers and figures your notebook printed, then explain them.",
-    ]
-    for number, title, questions in rubric.written_parts:
-        total = sum(question.points for question in questions)
-        lines += ["", r"\newpage", rf"\section*{{Part {number}. {latex_escape(title)} ({points_label(total)})}}"]
-        for question in questions:
-            lines += [rf"\subsection*{{{question.id} {latex_escape(question.title)} ({points_label(question.points)})}}",
-                      r"\emph{Your answer.}", ""]
-    lines += [r"\end{document}"]
-    return "\n".join(lines) + "\n"
-
-
-def report_files(rubric: Rubric, settings: CourseSettings, directory: Path = REPORT_DIR) -> dict[Path, str]:
-    return {directory / REPORT_MARKDOWN: report_markdown(rubric, settings), directory / REPORT_LATEX: report_latex(rubric, settings)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -415,7 +319,7 @@ def write_html(handout: Path, html_path: Path) -> Path:
 # --------------------------------------------------------------------------------------------
 
 
-def check(handout: Path, rubric: Rubric, settings: CourseSettings, report_dir: Path = REPORT_DIR) -> list[str]:
+def check(handout: Path, rubric: Rubric, settings: CourseSettings, report_dir: Path) -> list[str]:
     """Problems that make the handout stale: regions or templates that differ, missing images."""
     text = handout.read_text()
     problems = []
