@@ -6,8 +6,14 @@ lacks the pinned packages, so ``execute_notebooks`` writes its own "python3" ker
 command is ``sys.executable -m ipykernel_launcher``, into a temporary folder and uses only that.
 
 Each notebook runs in its own folder (as in Jupyter) with ``NN_PACKAGE`` set, so its first cell
-imports the chosen tree (``solution`` or ``starter``). Up to ``parallel`` notebooks run at once,
-each kernel limited to one BLAS thread (faster on few cores, and the same numbers every run).
+imports the chosen tree (``solution`` or ``starter``), and ``NN_EXPERIMENTS`` pointing into a
+temporary folder, so the Logger's runs leave nothing behind. Up to ``parallel`` notebooks run at
+once, each kernel limited to one BLAS thread (faster on few cores, and the same numbers every run).
+
+A notebook that fails, for whatever reason (a cell's error, a kernel that does not start or
+dies), comes back with its error in ``RunResult.error``; the other notebooks are not affected. A
+kernel gets ``STARTUP_TIMEOUT_SECONDS`` to start, far more than nbclient's default of 60 s, which
+a busy machine can exceed.
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 KERNEL_NAME = "python3"
-CELL_TIMEOUT_SECONDS = 180
+CELL_TIMEOUT_SECONDS = 300
+STARTUP_TIMEOUT_SECONDS = 600
 SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -46,11 +53,15 @@ class NotebookRun:
 
 @dataclass
 class RunResult:
-    """An executed notebook, the error that stopped it (None if every cell ran) and its duration."""
+    """An executed notebook, the error that stopped it (None if every cell ran) and its duration.
+
+    ``error`` is a ``CellExecutionError`` when a cell raised, or whatever else stopped the run
+    (a kernel that did not start in time or died).
+    """
 
     path: Path
     notebook: nbformat.NotebookNode
-    error: CellExecutionError | None
+    error: Exception | None
     seconds: float
 
 
@@ -64,18 +75,19 @@ def write_kernelspec(directory: Path) -> Path:
     return directory
 
 
-def kernel_environment(package: str) -> dict[str, str]:
-    """The kernel's environment: ours, plus NN_PACKAGE and one BLAS thread, minus MPLBACKEND.
+def kernel_environment(package: str, experiments: Path) -> dict[str, str]:
+    """The kernel's environment: ours, plus NN_PACKAGE, NN_EXPERIMENTS and one BLAS thread, minus
+    MPLBACKEND.
 
     (The notebooks select the inline backend themselves; an inherited MPLBACKEND=Agg would make
     their figures silently disappear.)
     """
     environment = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
-    environment.update(SINGLE_THREAD, NN_PACKAGE=package)
+    environment.update(SINGLE_THREAD, NN_PACKAGE=package, NN_EXPERIMENTS=str(experiments))
     return environment
 
 
-async def run_one(run: NotebookRun, package: str, kernel_dir: Path) -> RunResult:
+async def run_one(run: NotebookRun, package: str, kernel_dir: Path, experiments: Path) -> RunResult:
     """Execute one notebook to its end or its first error, against ``run.package or package``."""
     notebook = nbformat.read(run.path, as_version=4)
     for source in run.extra_cells:
@@ -91,6 +103,7 @@ async def run_one(run: NotebookRun, package: str, kernel_dir: Path) -> RunResult
         km=manager,
         kernel_name=KERNEL_NAME,
         timeout=CELL_TIMEOUT_SECONDS,
+        startup_timeout=STARTUP_TIMEOUT_SECONDS,
         record_timing=False,
         shutdown_kernel="immediate",
         resources={"metadata": {"path": str(run.path.parent)}},
@@ -98,8 +111,10 @@ async def run_one(run: NotebookRun, package: str, kernel_dir: Path) -> RunResult
     start = time.perf_counter()
     error = None
     try:
-        await client.async_execute(env=kernel_environment(run.package or package), cleanup_kc=True)
+        await client.async_execute(env=kernel_environment(run.package or package, experiments), cleanup_kc=True)
     except CellExecutionError as exc:
+        error = exc
+    except Exception as exc:  # a kernel that did not start, or died: this notebook's failure alone
         error = exc
     return RunResult(run.path, notebook, error, time.perf_counter() - start)
 
@@ -108,11 +123,12 @@ async def run_all(runs: Sequence[NotebookRun], package: str, parallel: int) -> l
     """Execute the notebooks, at most ``parallel`` at a time, in one event loop."""
     gate = asyncio.Semaphore(parallel)
     with tempfile.TemporaryDirectory(prefix="nn-kernels-") as folder:
-        kernel_dir = write_kernelspec(Path(folder))
+        kernel_dir = write_kernelspec(Path(folder) / "kernels")
+        experiments = Path(folder) / "experiments"
 
         async def gated(run: NotebookRun) -> RunResult:
             async with gate:
-                return await run_one(run, package, kernel_dir)
+                return await run_one(run, package, kernel_dir, experiments)
 
         return list(await asyncio.gather(*(gated(run) for run in runs)))
 

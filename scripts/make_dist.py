@@ -2,9 +2,9 @@
 
 Usage: python scripts/make_dist.py student|gradescope [--out DIR]
 
-student.zip     starter/, the student notebooks, data/, the handout (markdown, HTML, figures), and
-                the public half of the grader (checks, harness, public reference outputs), with a
-                Makefile whose `make check` sets itself up. No solution code, no hidden test inputs
+student.zip     starter/, the student notebooks, data/, the handout (markdown, HTML, figures), the
+                report template (report/), and the public half of the grader (checks, harness,
+                public reference outputs), with a Makefile whose `make check` sets itself up. No solution code, no hidden test inputs
                 or outputs, and no generator of them (tests/test_dist.py proves it).
 gradescope.zip  setup.sh and run_autograder at the root, the whole grader with the public and hidden
                 reference outputs, pristine starter stubs, and the pinned packages grading needs.
@@ -96,6 +96,7 @@ def student_files() -> dict[str, bytes]:
     files.update(tree("data", "*.csv"))
     files.update(tree("figures", "*.png"))
     files.update(tree("notebooks/student", "*.ipynb"))
+    files.update(tree("report", "report_template.*"))
     for name in NOTEBOOK_SUPPORT:
         files[f"notebooks/{name}"] = (ROOT / "notebooks" / name).read_bytes()
     files["handout.md"] = (ROOT / "handout.md").read_bytes()

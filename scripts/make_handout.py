@@ -1,58 +1,66 @@
-"""Rebuild what is derived in the handout: its mark tables, its figures, and handout.html.
+"""Rebuild what is derived in the handout: its generated regions, the report template, its figures,
+and handout.html.
 
-Usage: python scripts/make_handout.py [--check] [--tables-only] [--rubric PATH]
+Usage: python scripts/make_handout.py [--check] [--tables-only] [--rubric PATH] [--course PATH]
 
-1. Mark tables. The text between ``<!-- BEGIN GENERATED: marks -->`` and
-   ``<!-- END GENERATED: marks -->`` in handout.md is rewritten from autograder/rubric.toml: one
-   table of points per module (public, hidden, total) and one table per module listing each test.
-   Every number of points in the handout lives there; the rest of the text names none.
-2. Figures. The solution notebooks that draw the handout's figures are executed (against
+1. Generated regions of handout.md, each between ``<!-- BEGIN GENERATED: <name> -->`` and
+   ``<!-- END GENERATED: <name> -->``:
+   - ``logistics``: the course logistics (time, deadline, policies), from course.toml;
+   - ``hints``: whether the starter's docstrings give the backward formulas, from course.toml;
+   - ``marks``: the mark tables, from autograder/rubric.toml: the code (points per module, public
+     and hidden, then one table per module listing each test) and the written report (points per
+     Part, then every question). Every number of points in the handout lives there.
+2. The report template students fill in, report/report_template.md and .tex, from the rubric's
+   written part and course.toml (scripts/report_template.py): one section per Part, one heading
+   per question with its points.
+3. Figures. The solution notebooks that draw the handout's figures are executed (against
    solution/, with fixed seeds), and each figure is saved from the notebook's own variable into
-   figures/ (see ``FIGURES``), without a software stamp, so the PNG bytes are reproducible. The
-   figures are therefore exactly the ones students see in the notebooks.
-3. HTML. handout.md becomes handout.html next to it (a build product, not committed), through
-   nbconvert with every image embedded as base64: the page needs no network for its images.
-   Its math is typeset in the browser by MathJax, which nbconvert loads from a CDN, so formulas
-   render only when the reader is online (the raw LaTeX stays readable otherwise).
+   figures/ (see ``FIGURES``), without a software stamp, so redrawing an unchanged figure on the
+   same machine rewrites the same bytes. The figures are exactly the ones students see.
+4. HTML. handout.md becomes handout.html next to it (a build product, not committed): markdown by
+   markdown-it-py, its TeX math turned into MathML by latex2mathml at build time (browsers draw
+   MathML themselves: no script, no network), every image embedded as base64.
 
-``--check`` writes nothing and exits 1 if the mark tables differ from the rubric or an image the
-handout links to is missing. ``--tables-only`` skips step 2, the slow one (it runs notebooks).
+``--check`` writes nothing and exits 1 if a generated region or the report template differs from
+what the rubric and course.toml give, or an image the handout links to is missing.
+``--tables-only`` skips step 3, the slow one (it runs notebooks).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import html
 import re
 import sys
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for folder in (ROOT, ROOT / "scripts"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
 from autograder.rubric import RUBRIC_FILE, Rubric, load_rubric  # noqa: E402
+from course_settings import COURSE_FILE, LOGISTICS, CourseSettings, load_course_settings  # noqa: E402
+from report_template import report_files  # noqa: E402
 
 HANDOUT = ROOT / "handout.md"
 FIGURES_DIR = ROOT / "figures"
 SOLUTION_NOTEBOOKS = ROOT / "notebooks" / "solution"
-BEGIN_MARKS = "<!-- BEGIN GENERATED: marks -->"
-END_MARKS = "<!-- END GENERATED: marks -->"
 GENERATED_NOTE = (
-    "<!-- Written by scripts/make_handout.py from autograder/rubric.toml: edit the rubric, "
+    "<!-- Written by scripts/make_handout.py from autograder/rubric.toml and course.toml: edit those, "
     "then run `make handout`. Do not edit by hand. -->"
 )
 # Each handout figure: file in figures/ -> (solution notebook that draws it, variable holding it).
 FIGURES = {
-    "iris_loss.png": ("02_iris.ipynb", "loss_figure"),
-    "decision_boundaries.png": ("03_decision_boundaries.ipynb", "boundary_figure"),
-    "digits_confusion.png": ("04_digits.ipynb", "confusion_figure"),
+    "iris_loss.png": ("07_iris.ipynb", "loss_figure"),
+    "decision_boundaries.png": ("08_decision_boundaries.ipynb", "boundary_figure"),
+    "mse_vs_ce_training.png": ("08_decision_boundaries.ipynb", "training_figure"),
+    "digits_confusion.png": ("09_digits.ipynb", "confusion_figure"),
+    "initialisation.png": ("10_training_studies.ipynb", "init_figure"),
 }
 IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
-
-
-# --------------------------------------------------------------------------------------------
-# Mark tables
-# --------------------------------------------------------------------------------------------
 
 
 def points(value: float) -> str:
@@ -60,8 +68,17 @@ def points(value: float) -> str:
     return f"{value:g}"
 
 
+def cell(text: str) -> str:
+    return text.replace("|", "\\|")  # a bare | would end the table cell
+
+
+# --------------------------------------------------------------------------------------------
+# Generated regions
+# --------------------------------------------------------------------------------------------
+
+
 def summary_table(rubric: Rubric) -> list[str]:
-    """Markdown lines: points per module, public / hidden / total, and a total row."""
+    """Markdown lines: code points per module, public / hidden / total, and a total row."""
     lines = ["| Module | Public tests | Hidden tests | Total |", "|---|--:|--:|--:|"]
     for module in rubric.modules:
         public, hidden = rubric.points(module, ("public",)), rubric.points(module, ("hidden",))
@@ -75,39 +92,117 @@ def module_table(rubric: Rubric, module: str) -> list[str]:
     """Markdown lines: one row per test of ``module`` with its public and hidden points."""
     lines = [f"#### `{module}.py`", "", "| Test | Public | Hidden |", "|---|--:|--:|"]
     for test in rubric.in_module(module):
-        title = test.title.replace("|", "\\|")  # a bare | would end the table cell
-        lines.append(f"| {title} | {points(test.points['public'])} | {points(test.points['hidden'])} |")
+        lines.append(f"| {cell(test.title)} | {points(test.points['public'])} | {points(test.points['hidden'])} |")
     return lines
 
 
-def mark_tables(rubric: Rubric) -> str:
-    """The whole generated region, markers included."""
-    lines = [BEGIN_MARKS, GENERATED_NOTE, "", *summary_table(rubric), ""]
-    for module in rubric.modules:
-        lines += [*module_table(rubric, module), ""]
-    lines.append(END_MARKS)
-    return "\n".join(lines)
+def written_summary_table(rubric: Rubric) -> list[str]:
+    """Markdown lines: the written report's points per Part, and a total row."""
+    lines = ["| Part | Questions | Points |", "|---|---|--:|"]
+    for number, title, questions in rubric.written_parts:
+        span = questions[0].id if len(questions) == 1 else f"{questions[0].id}–{questions[-1].id}"
+        lines.append(f"| {number}. {cell(title)} | {span} | {points(sum(q.points for q in questions))} |")
+    lines.append(f"| **Total** | | **{points(rubric.written_total)}** |")
+    return lines
 
 
-def generated_region(text: str) -> tuple[int, int]:
-    """Start and end offsets of the generated region (markers included) in the handout text."""
-    if text.count(BEGIN_MARKS) != 1 or text.count(END_MARKS) != 1:
-        raise SystemExit(f"handout.md: expected exactly one {BEGIN_MARKS} and one {END_MARKS}")
-    start, end = text.index(BEGIN_MARKS), text.index(END_MARKS) + len(END_MARKS)
+def written_question_table(rubric: Rubric) -> list[str]:
+    """Markdown lines: every written question with its points."""
+    lines = ["| Question | What it asks | Points |", "|---|---|--:|"]
+    for question in rubric.written:
+        lines.append(f"| {question.id} | {cell(question.title)} | {points(question.points)} |")
+    return lines
+
+
+def marks_region(rubric: Rubric, settings: CourseSettings) -> list[str]:
+    total = rubric.total + rubric.written_total
+    return [
+        "| Part of the assignment | Marked by | Points |",
+        "|---|---|--:|",
+        f"| Code (the six modules) | the autograder | {points(rubric.total)} |",
+        f"| Written report (derivations and notebook questions) | course staff, by hand | {points(rubric.written_total)} |",
+        f"| **Total** | | **{points(total)}** |",
+        "",
+        "### The code",
+        "",
+        *summary_table(rubric),
+        "",
+        *[line for module in rubric.modules for line in (*module_table(rubric, module), "")],
+        "### The written report",
+        "",
+        *written_summary_table(rubric),
+        "",
+        *written_question_table(rubric),
+    ]
+
+
+def logistics_region(rubric: Rubric, settings: CourseSettings) -> list[str]:
+    lines = ["| | |", "|---|---|"]
+    lines += [f"| {label} | {cell(settings.logistics[key])} |" for key, label in LOGISTICS.items()]
+    return lines
+
+
+def hints_region(rubric: Rubric, settings: CourseSettings) -> list[str]:
+    if settings.backward_formula_hints:
+        return [
+            "**Formula hints are on in this course.** Besides the shapes, what to keep in `cache` and what "
+            "each function returns, the starter's docstrings state each backward formula, in a paragraph "
+            "starting with *Hint*. The derivation questions still ask you to derive them: a formula "
+            "restated from a docstring, without its derivation, earns no marks."
+        ]
+    return [
+        "**Formula hints are off in this course.** The starter's docstrings give each function's shapes, "
+        "what it must keep in `cache` and what it returns, but not the backward formulas: deriving those "
+        "is what Questions 1.1 to 3.3 ask of you, and your derivation is what your code implements."
+    ]
+
+
+REGIONS: dict[str, Callable[[Rubric, CourseSettings], list[str]]] = {
+    "logistics": logistics_region,
+    "hints": hints_region,
+    "marks": marks_region,
+}
+
+
+def markers(name: str) -> tuple[str, str]:
+    return f"<!-- BEGIN GENERATED: {name} -->", f"<!-- END GENERATED: {name} -->"
+
+
+def generated_region(text: str, name: str = "marks") -> tuple[int, int]:
+    """Start and end offsets of one generated region (markers included) in the handout text."""
+    begin, end_marker = markers(name)
+    if text.count(begin) != 1 or text.count(end_marker) != 1:
+        raise SystemExit(f"handout.md: expected exactly one {begin} and one {end_marker}")
+    start, end = text.index(begin), text.index(end_marker) + len(end_marker)
     if end < start:
-        raise SystemExit(f"handout.md: {END_MARKS} comes before {BEGIN_MARKS}")
+        raise SystemExit(f"handout.md: {end_marker} comes before {begin}")
     return start, end
 
 
-def with_tables(text: str, rubric: Rubric) -> str:
-    """The handout text with its generated region rewritten from the rubric."""
-    start, end = generated_region(text)
-    return text[:start] + mark_tables(rubric) + text[end:]
+def region_text(name: str, rubric: Rubric, settings: CourseSettings) -> str:
+    begin, end = markers(name)
+    return "\n".join([begin, GENERATED_NOTE, "", *REGIONS[name](rubric, settings), "", end])
 
 
-def tables_are_current(text: str, rubric: Rubric) -> bool:
-    """Whether the handout's generated region is exactly what the rubric gives."""
-    return with_tables(text, rubric) == text
+def with_regions(text: str, rubric: Rubric, settings: CourseSettings) -> str:
+    """The handout text with every generated region rewritten."""
+    for name in REGIONS:
+        start, end = generated_region(text, name)
+        text = text[:start] + region_text(name, rubric, settings) + text[end:]
+    return text
+
+
+def regions_are_current(text: str, rubric: Rubric, settings: CourseSettings) -> bool:
+    return with_regions(text, rubric, settings) == text
+
+
+# Kept for callers of the single-region API.
+def with_tables(text: str, rubric: Rubric, settings: CourseSettings | None = None) -> str:
+    return with_regions(text, rubric, settings or load_course_settings())
+
+
+def tables_are_current(text: str, rubric: Rubric, settings: CourseSettings | None = None) -> bool:
+    return with_tables(text, rubric, settings) == text
 
 
 # --------------------------------------------------------------------------------------------
@@ -147,27 +242,75 @@ def make_figures(directory: Path = FIGURES_DIR) -> list[Path]:
 # HTML
 # --------------------------------------------------------------------------------------------
 
+STYLE = """
+body { font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+       color: #1f2328; max-width: 54rem; margin: 2rem auto; padding: 0 1.5rem; }
+h1, h2, h3, h4 { line-height: 1.25; margin: 1.6em 0 0.6em; }
+h1 { font-size: 2em; } h2 { font-size: 1.5em; border-bottom: 1px solid #d0d7de; padding-bottom: 0.2em; }
+code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.9em; }
+code { background: #f3f4f6; padding: 0.1em 0.3em; border-radius: 4px; }
+pre { background: #f6f8fa; padding: 0.8em 1em; border-radius: 6px; overflow-x: auto; }
+pre code { background: none; padding: 0; }
+table { border-collapse: collapse; margin: 1em 0; display: block; overflow-x: auto; max-width: 100%; }
+th, td { border: 1px solid #d0d7de; padding: 0.35em 0.7em; vertical-align: top; }
+th { background: #f6f8fa; }
+td math, th math { white-space: nowrap; }
+img { max-width: 100%; height: auto; }
+math { font-size: 1.08em; }
+math[display="block"] { margin: 0.8em 0; overflow-x: auto; overflow-y: hidden; }
+blockquote { margin: 1em 0; padding: 0 1em; color: #57606a; border-left: 0.25em solid #d0d7de; }
+"""
+
+
+def tex_to_mathml(tex: str, display: bool) -> str:
+    """One formula as MathML (latex2mathml), for the browser to draw.
+
+    latex2mathml writes the accent of \\hat as an ASCII caret, which browsers draw as a raised
+    operator; the modifier letter circumflex (U+02C6) is drawn as a hat.
+    """
+    from latex2mathml.converter import convert
+
+    mathml = convert(tex.strip(), display="block" if display else "inline")
+    return mathml.replace('<mo>&#x0005E;</mo></mover>', '<mo>&#x002C6;</mo></mover>')
+
+
+def embed_images(body: str, base_dir: Path) -> str:
+    """Replace every relative ``<img src>`` by the image's bytes, base64-encoded."""
+
+    def embedded(match: re.Match) -> str:
+        target = html.unescape(match.group(1))
+        if "://" in target or target.startswith("data:"):
+            return match.group(0)
+        data = base64.b64encode((base_dir / target).read_bytes()).decode()
+        return f'src="data:image/png;base64,{data}"'
+
+    return re.sub(r'src="([^"]+)"', embedded, body)
+
 
 def render_html(markdown: str, base_dir: Path) -> str:
-    """The handout as one self-contained HTML page: images embedded, math left to MathJax.
+    """The handout as one self-contained HTML page: images embedded, math as MathML.
 
     ``base_dir`` is where relative image links are resolved (the folder of handout.md).
     """
-    import nbformat
-    from nbconvert import HTMLExporter
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-    title = next((line[2:].strip() for line in markdown.splitlines() if line.startswith("# ")), "Handout")
-    notebook = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_markdown_cell(markdown, id="handout")], metadata={"title": title}
+    parser = MarkdownIt("commonmark", {"html": True}).enable("table").use(
+        dollarmath_plugin, allow_labels=False, allow_space=True, allow_digits=False, double_inline=True,
+        renderer=lambda tex, options: tex_to_mathml(tex, options["display_mode"]),
     )
-    exporter = HTMLExporter(template_name="lab", embed_images=True)
-    html, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"path": str(base_dir), "name": "handout"}})
-    return html
+    body = embed_images(parser.render(markdown), base_dir)
+    title = next((line[2:].strip() for line in markdown.splitlines() if line.startswith("# ")), "Handout")
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
+    )
 
 
 def write_html(handout: Path, html_path: Path) -> Path:
     """Render ``handout`` (a markdown file) to ``html_path``."""
-    html_path.write_text(render_html(handout.read_text(), handout.parent))
+    html_path.write_text(render_html(handout.read_text(), handout.parent), encoding="utf-8")
     return html_path
 
 
@@ -176,12 +319,17 @@ def write_html(handout: Path, html_path: Path) -> Path:
 # --------------------------------------------------------------------------------------------
 
 
-def check(handout: Path, rubric: Rubric) -> list[str]:
-    """Problems that make the handout stale: tables that differ from the rubric, missing images."""
+def check(handout: Path, rubric: Rubric, settings: CourseSettings, report_dir: Path) -> list[str]:
+    """Problems that make the handout stale: regions or templates that differ, missing images."""
     text = handout.read_text()
     problems = []
-    if not tables_are_current(text, rubric):
-        problems.append(f"{handout.name}: the mark tables differ from the rubric (run `make handout`)")
+    for name in REGIONS:
+        start, end = generated_region(text, name)
+        if text[start:end] != region_text(name, rubric, settings):
+            problems.append(f"{handout.name}: the generated region '{name}' differs from the rubric and course.toml (run `make handout`)")
+    for path, content in report_files(rubric, settings, report_dir).items():
+        if not path.is_file() or path.read_text() != content:
+            problems.append(f"{path.relative_to(path.parent.parent)}: differs from the rubric and course.toml (run `make handout`)")
     for target in linked_images(text):
         if not (handout.parent / target).is_file():
             problems.append(f"{handout.name}: links to {target}, which does not exist (run `make handout`)")
@@ -190,30 +338,38 @@ def check(handout: Path, rubric: Rubric) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="report a stale handout, write nothing")
+    parser.add_argument("--check", action="store_true", help="report a stale handout or report template, write nothing")
     parser.add_argument("--tables-only", action="store_true", help="skip regenerating the figures (fast)")
     parser.add_argument("--rubric", type=Path, default=RUBRIC_FILE, help="the rubric to read (default: %(default)s)")
+    parser.add_argument("--course", type=Path, default=COURSE_FILE, help="the course settings (default: %(default)s)")
     parser.add_argument("--handout", type=Path, default=HANDOUT, help="the markdown handout (default: %(default)s)")
     args = parser.parse_args(argv)
     rubric = load_rubric(args.rubric.resolve())
+    settings = load_course_settings(args.course.resolve())
+    report_dir = args.handout.parent / "report"
     if args.check:
-        problems = check(args.handout, rubric)
+        problems = check(args.handout, rubric, settings, report_dir)
         for problem in problems:
             print(f"stale: {problem}")
         if not problems:
-            print(f"{args.handout.name} is up to date")
+            print(f"{args.handout.name} and the report template are up to date")
         return 1 if problems else 0
 
     text = args.handout.read_text()
-    updated = with_tables(text, rubric)
+    updated = with_regions(text, rubric, settings)
     if updated != text:
         args.handout.write_text(updated)
-        print(f"wrote: the mark tables in {args.handout.name}")
+        print(f"wrote: the generated regions of {args.handout.name}")
+    for path, content in report_files(rubric, settings, report_dir).items():
+        if not path.is_file() or path.read_text() != content:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content)
+            print(f"wrote: {path.relative_to(args.handout.parent)}")
     if not args.tables_only:
         for path in make_figures(args.handout.parent / "figures"):
             print(f"drew: {path.relative_to(args.handout.parent)}")
-    html = write_html(args.handout, args.handout.with_suffix(".html"))
-    print(f"rendered: {html.name}")
+    html_path = write_html(args.handout, args.handout.with_suffix(".html"))
+    print(f"rendered: {html_path.name}")
     return 0
 
 

@@ -1,12 +1,18 @@
 """Generate starter/ from solution/: every solution region becomes a NotImplementedError stub.
 
-Usage: python scripts/make_starter.py [--check]
+Usage: python scripts/make_starter.py [--check] [--hints | --no-hints]
 
 A solution region is the lines between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (the markers
 instructors know from nbgrader). It must sit inside a function; it is replaced by
 ``raise NotImplementedError("<Class.method> is yours to implement")`` at the marker's indentation.
-Everything else (docstrings, signatures, hint comments, provided code) is copied unchanged, under
-a header saying the file is generated. ``--check`` writes nothing and exits 1 if starter/ is stale.
+
+A hint region is the lines between ``### BEGIN HINT`` and ``### END HINT`` (in a docstring or among
+comments): the backward formulas students are asked to derive. They reach the starter only when
+``backward_formula_hints = true`` in course.toml (``--hints`` / ``--no-hints`` override it for one
+run); the marker lines never do.
+
+Everything else (docstrings, signatures, comments, provided code) is copied unchanged, under a
+header saying the file is generated. ``--check`` writes nothing and exits 1 if starter/ is stale.
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from solution_regions import replace_regions  # noqa: E402
+from course_settings import load_course_settings  # noqa: E402
+from solution_regions import apply_hints, replace_regions  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = (
@@ -45,7 +52,7 @@ def enclosing_function_names(source: str) -> dict[int, str]:
     return names
 
 
-def strip_solutions(source: str, filename: str) -> str:
+def strip_solutions(source: str, filename: str, keep_hints: bool = False) -> str:
     """The starter version of one solution file (without the header)."""
     functions = enclosing_function_names(source)
 
@@ -54,14 +61,17 @@ def strip_solutions(source: str, filename: str) -> str:
             raise SystemExit(f"{filename}, line {number}: solution regions must sit inside a function")
         return f'{indent}raise NotImplementedError("{functions[number]} is yours to implement")'
 
-    return "\n".join(replace_regions(source.splitlines(), filename, stub)) + "\n"
+    lines = replace_regions(source.splitlines(), filename, stub)
+    return "\n".join(apply_hints(lines, keep_hints, filename)) + "\n"
 
 
-def generated_files() -> dict[Path, str]:
-    """Every starter file's path and the text it should hold."""
+def generated_files(keep_hints: bool | None = None) -> dict[Path, str]:
+    """Every starter file's path and the text it should hold (hints as course.toml says, unless given)."""
+    if keep_hints is None:
+        keep_hints = load_course_settings(ROOT / "course.toml").backward_formula_hints
     files = {}
     for path in sorted((ROOT / "solution").glob("*.py")):
-        text = strip_solutions(path.read_text(), f"solution/{path.name}")
+        text = strip_solutions(path.read_text(), f"solution/{path.name}", keep_hints)
         files[ROOT / "starter" / path.name] = HEADER.format(name=path.name) + text
     return files
 
@@ -69,9 +79,15 @@ def generated_files() -> dict[Path, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="report stale files, write nothing")
-    check = parser.parse_args().check
+    hints = parser.add_mutually_exclusive_group()
+    hints.add_argument("--hints", dest="keep_hints", action="store_true", default=None,
+                       help="keep the hint regions (the backward formulas), whatever course.toml says")
+    hints.add_argument("--no-hints", dest="keep_hints", action="store_false",
+                       help="drop the hint regions, whatever course.toml says")
+    arguments = parser.parse_args()
+    check = arguments.check
     stale = []
-    for path, text in generated_files().items():
+    for path, text in generated_files(arguments.keep_hints).items():
         if path.exists() and path.read_text() == text:
             continue
         stale.append(path.relative_to(ROOT))

@@ -1,9 +1,12 @@
 """Activation functions.
 
-Every activation maps a batch ``Z`` of shape (m, n) to ``Y`` of the same shape. ``backward(Z, dY)``
-receives the forward input ``Z`` and the upstream gradient ``dY = dL/dY`` (shape (m, n)) and
-returns ``dL/dZ`` (shape (m, n)). Elementwise activations give ``dL/dZ = dY * f'(Z)``; SoftMax mixes
-the entries of a row, so its backward multiplies by a full Jacobian per row.
+Every activation maps a batch ``Z`` of shape (m, n) to its output of the same shape (the handout
+calls it A). ``backward(Z, dY)`` receives the forward input ``Z`` and the upstream gradient
+``dY = dL/dA`` (shape (m, n)) and returns ``dL/dZ`` (shape (m, n)). Sigmoid, TanH and ReLU act on
+each entry alone; SoftMax mixes the entries of a row, so its backward needs each row's Jacobian.
+### BEGIN HINT
+Hint: for an elementwise activation f, dL/dZ = dY * f'(Z) (elementwise product).
+### END HINT
 
 Students implement Sigmoid, TanH, ReLU and SoftMax; Linear is the worked example.
 """
@@ -25,7 +28,7 @@ class Activation(ABC):
 
     @abstractmethod
     def forward(self, Z: np.ndarray) -> np.ndarray:
-        """Y = f(Z), same shape as Z."""
+        """A = f(Z), same shape as Z."""
 
     @abstractmethod
     def backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
@@ -35,8 +38,11 @@ class Activation(ABC):
 class Linear(Activation):
     """The identity, f(z) = z: the worked example for the activations below.
 
-    forward:  Y = Z
-    backward: dL/dZ = dY * f'(Z) = dY, since f'(z) = 1
+    forward:  A = Z (a copy: the caller's array is never returned or changed)
+    backward: dL/dZ = dY, since every output entry is the input entry it came from
+    ### BEGIN HINT
+    (In general, for an elementwise f: dL/dZ = dY * f'(Z); here f'(z) = 1.)
+    ### END HINT
     """
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
@@ -50,9 +56,12 @@ class Linear(Activation):
 class Sigmoid(Activation):
     """The logistic function, elementwise.
 
-    forward:  Y = 1 / (1 + exp(-Z))
-    backward: dL/dZ = dY * s * (1 - s), where s = sigmoid(Z)
-    Shapes: Z, dY, Y and dL/dZ are all (m, n).
+    forward:  A = 1 / (1 + exp(-Z))
+    backward: dL/dZ, from Z and dY = dL/dA (nothing is cached: recompute what you need from Z)
+    ### BEGIN HINT
+    Hint: dL/dZ = dY * s * (1 - s), where s = sigmoid(Z).
+    ### END HINT
+    Shapes: Z, dY, A and dL/dZ are all (m, n).
     """
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
@@ -71,9 +80,12 @@ class Sigmoid(Activation):
 class TanH(Activation):
     """The hyperbolic tangent, elementwise.
 
-    forward:  Y = tanh(Z)
-    backward: dL/dZ = dY * (1 - tanh(Z)**2)
-    Shapes: Z, dY, Y and dL/dZ are all (m, n).
+    forward:  A = tanh(Z)
+    backward: dL/dZ, from Z and dY = dL/dA
+    ### BEGIN HINT
+    Hint: dL/dZ = dY * (1 - tanh(Z)**2).
+    ### END HINT
+    Shapes: Z, dY, A and dL/dZ are all (m, n).
     """
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
@@ -91,9 +103,13 @@ class TanH(Activation):
 class ReLU(Activation):
     """The rectified linear unit, elementwise.
 
-    forward:  Y = max(0, Z)
-    backward: dL/dZ = dY where Z > 0, and 0 where Z <= 0 (we take the derivative at 0 to be 0)
-    Shapes: Z, dY, Y and dL/dZ are all (m, n).
+    forward:  A = max(0, Z)
+    backward: dL/dZ, from Z and dY = dL/dA. ReLU has no derivative at z = 0: use 0 there, as the
+              reference solution does.
+    ### BEGIN HINT
+    Hint: dL/dZ = dY where Z > 0, and 0 where Z <= 0.
+    ### END HINT
+    Shapes: Z, dY, A and dL/dZ are all (m, n).
     """
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
@@ -103,7 +119,9 @@ class ReLU(Activation):
 
     def backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
         check_same_shape(Z, dY, "Z and dY", "ReLU.backward")
+        ### BEGIN HINT
         # HINT: a boolean mask of where Z > 0 is all you need.
+        ### END HINT
         ### BEGIN SOLUTION
         return dY * (Z > 0)
         ### END SOLUTION
@@ -112,14 +130,18 @@ class ReLU(Activation):
 class SoftMax(Activation):
     """Row-wise softmax: each row of Z becomes a probability distribution.
 
-    forward:  Y[i, j] = exp(Z[i, j] - max_k Z[i, k]) / sum_l exp(Z[i, l] - max_k Z[i, k])
+    forward:  A[i, j] = exp(Z[i, j] - max_k Z[i, k]) / sum_l exp(Z[i, l] - max_k Z[i, k])
               Subtracting the row maximum leaves the result unchanged and keeps exp from
               overflowing on large logits.
-    backward: for each row i, with s = Y[i] (length k), the Jacobian is
-              J = diag(s) - s s^T   (J[a, b] = d s_a / d z_b), and dL/dZ[i] = J^T dY[i].
-              J is symmetric, so J^T dY[i] = s * dY[i] - s * (s . dY[i]) (elementwise *, dot .).
-    Shapes: Z, dY, Y and dL/dZ are (m, k); the Jacobians are (k, k), one per row.
-    The backward may loop over rows; the forward must not.
+    backward: dL/dZ from Z and dY = dL/dA. Every output of a row depends on every input of that
+              row, so row i of dL/dZ combines row i of dY with that row's (k, k) Jacobian
+              J[a, b] = d A[i, a] / d Z[i, b].
+    ### BEGIN HINT
+    Hint: with s = A[i] (length k), J = diag(s) - s s^T and dL/dZ[i] = J^T dY[i].
+          J is symmetric, so J^T dY[i] = s * dY[i] - s * (s . dY[i]) (elementwise *, dot .).
+    ### END HINT
+    Shapes: Z, dY, A and dL/dZ are (m, k); the Jacobians are (k, k), one per row.
+    The backward may loop over rows; the forward may not loop at all.
     """
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
@@ -131,8 +153,8 @@ class SoftMax(Activation):
 
     def backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
         check_same_shape(Z, dY, "Z and dY", "SoftMax.backward")
-        # HINT: build the (k, k) Jacobian of each row and multiply it by that row of dY (a loop over
-        # rows is allowed here), or apply J^T dY for all rows at once with broadcasting.
+        # HINT: build each row's (k, k) Jacobian and apply it to that row of dY (a loop over rows is
+        # allowed here), or do every row at once with broadcasting.
         ### BEGIN SOLUTION
         S = self.forward(Z)
         # J^T dY for every row at once, without building the (m, k, k) Jacobians:

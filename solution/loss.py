@@ -42,8 +42,12 @@ class Loss(ABC):
 class CrossEntropyLoss(Loss):
     """Multi-class cross-entropy of predicted probabilities.
 
-    forward:  L = -(1/m) * sum_i sum_j Y[i, j] * ln(Y_hat[i, j])
-    backward: dL/dY_hat = -(1/m) * Y / Y_hat          (elementwise division)
+    forward:  L = -(1/m) * sum_i sum_j Y[i, j] * ln(Y_hat[i, j]), a float
+    backward: dL/dY_hat, the gradient of that same L (the 1/m included), shape (m, k). Where a
+              probability is below PROBABILITY_FLOOR, treat it as the floor (in forward and backward).
+    ### BEGIN HINT
+    Hint: dL/dY_hat = -(1/m) * Y / Y_hat          (elementwise division)
+    ### END HINT
     Shapes: Y (one-hot labels) and Y_hat (probabilities, e.g. a SoftMax output) are (m, k);
     the gradient is (m, k).
     """
@@ -65,10 +69,13 @@ class CrossEntropyLoss(Loss):
 
 
 class MSELoss(Loss):
-    """Mean squared error, summed over outputs and averaged over examples.
+    """Squared error, summed over the k outputs of an example and averaged over the m examples.
 
-    forward:  L = (1/m) * sum_i sum_j (Y[i, j] - Y_hat[i, j]) ** 2
-    backward: dL/dY_hat = -(2/m) * (Y - Y_hat)
+    forward:  L = (1/m) * sum_i sum_j (Y[i, j] - Y_hat[i, j]) ** 2, a float
+    backward: dL/dY_hat, the gradient of that same L (the 1/m included), shape (m, k)
+    ### BEGIN HINT
+    Hint: dL/dY_hat = -(2/m) * (Y - Y_hat)
+    ### END HINT
     Shapes: Y (targets: one-hot or real values) and Y_hat are (m, k); the gradient is (m, k).
     """
 

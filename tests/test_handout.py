@@ -1,5 +1,7 @@
-"""The handout: its mark tables agree with the rubric, its images exist, it renders to a
-self-contained HTML page, and no number of points is typed by hand outside the generated region."""
+"""The handout: its generated regions agree with the rubric and course.toml, the report template
+lists the same written questions and points, the rubric keeps its written part away from the
+grader, its images exist, and it renders to a self-contained HTML page whose math a real browser
+typesets without a network."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ def load_script(name: str):
 
 
 make_handout = load_script("make_handout")
+course_settings = load_script("course_settings")
 
 # A number followed by "points"/"marks"/"pts", or "points"/"marks"/"worth" followed by a number.
 POINTS_TYPED = re.compile(
@@ -38,12 +41,14 @@ def text() -> str:
 
 
 def outside_generated_region(text: str) -> str:
-    start, end = make_handout.generated_region(text)
-    return text[:start] + text[end:]
+    for name in make_handout.REGIONS:
+        start, end = make_handout.generated_region(text, name)
+        text = text[:start] + text[end:]
+    return text
 
 
-def inside_generated_region(text: str) -> str:
-    start, end = make_handout.generated_region(text)
+def inside_generated_region(text: str, name: str = "marks") -> str:
+    start, end = make_handout.generated_region(text, name)
     return text[start:end]
 
 
@@ -56,18 +61,29 @@ def table_rows(markdown: str) -> list[list[str]]:
     return rows
 
 
+def tables(markdown: str) -> list[list[list[str]]]:
+    """Each markdown table as its rows (header first)."""
+    return [table_rows(block) for block in re.findall(r"(?:^\|.*\n?)+", markdown, flags=re.MULTILINE)]
+
+
+def table_with_header(markdown: str, *header: str) -> list[list[str]]:
+    (found,) = [rows for rows in tables(markdown) if rows[0] == list(header)]
+    return found[1:]
+
+
 # --------------------------------------------------------------------------------------------
-# Mark tables
+# Generated regions: marks, logistics, hints
 # --------------------------------------------------------------------------------------------
 
 
-def test_committed_tables_match_the_rubric(text):
-    assert make_handout.tables_are_current(text, load_rubric()), "handout.md is stale: run `make handout`"
+def test_committed_regions_match_the_rubric_and_course_settings(text):
+    settings = course_settings.load_course_settings()
+    assert make_handout.regions_are_current(text, load_rubric(), settings), "handout.md is stale: run `make handout`"
 
 
 def test_summary_table_gives_each_modules_points_from_the_rubric(text):
     rubric = load_rubric()
-    rows = {row[0]: row[1:] for row in table_rows(inside_generated_region(text))}
+    rows = {row[0]: row[1:] for row in table_with_header(inside_generated_region(text), "Module", "Public tests", "Hidden tests", "Total")}
     for module in rubric.modules:
         public, hidden = rubric.points(module, ("public",)), rubric.points(module, ("hidden",))
         assert [float(value) for value in rows[f"{module}.py"]] == [public, hidden, public + hidden], module
@@ -84,34 +100,142 @@ def test_every_test_is_listed_once_with_its_points(text):
         assert [float(value) for value in matches[0][1:]] == [test.points["public"], test.points["hidden"]], test.id
 
 
-def test_check_fails_when_the_rubric_changes(tmp_path, capsys):
-    rubric_copy = tmp_path / "rubric.toml"
+def test_the_mark_tables_show_the_code_and_the_written_part(text):
+    rubric = load_rubric()
+    region = inside_generated_region(text)
+    overview = {row[0]: float(row[2]) for row in table_with_header(region, "Part of the assignment", "Marked by", "Points")}
+    assert overview["Code (the six modules)"] == rubric.total == 100
+    assert overview["Written report (derivations and notebook questions)"] == rubric.written_total > 0
+    assert overview["Total"] == rubric.total + rubric.written_total
+    parts = table_with_header(region, "Part", "Questions", "Points")
+    assert [row[0] for row in parts[:-1]] == [f"{number}. {title}" for number, title, _ in rubric.written_parts]
+    assert [float(row[2]) for row in parts[:-1]] == [sum(q.points for q in questions) for _, _, questions in rubric.written_parts]
+    questions = table_with_header(region, "Question", "What it asks", "Points")
+    assert [(row[0], row[1], float(row[2])) for row in questions] == [(q.id, q.title, q.points) for q in rubric.written]
+
+
+def test_every_written_question_is_asked_in_the_handout_or_its_notebook(text):
+    notebooks = {path.name[:2]: path.read_text() for path in (ROOT / "notebooks" / "solution").glob("*.ipynb")}
+    outside = outside_generated_region(text)
+    for question in load_rubric().written:
+        if question.part <= 5:
+            assert f"**Question {question.id}" in outside, f"Question {question.id} is in the rubric but not in the handout"
+        else:
+            notebook = notebooks[f"{question.part:02d}"]
+            assert f"**{question.id}**" in notebook, f"Question {question.id} is in the rubric but not in notebook {question.part:02d}"
+    asked = set(re.findall(r"\*\*Question (\d+\.\d+)", outside))
+    assert asked == {q.id for q in load_rubric().written if q.part <= 5}, "a handout question has no points in the rubric"
+
+
+@pytest.mark.parametrize("change", ["a code test's points", "a written question's points"])
+def test_check_fails_when_the_rubric_changes(tmp_path, capsys, change):
+    rubric_copy = tmp_path / "rubric.toml"  # a new path per case: load_rubric caches by path
     original = RUBRIC_FILE.read_text()
-    changed = re.sub(r"public = ([\d.]+)", lambda match: f"public = {float(match.group(1)) + 1}", original, count=1)
+    if change == "a code test's points":
+        changed = re.sub(r"public = ([\d.]+)", lambda match: f"public = {float(match.group(1)) + 1}", original, count=1)
+    else:
+        changed = original.replace("points = 4 }", "points = 5 }", 1)
     assert changed != original
     rubric_copy.write_text(changed)
     before = HANDOUT.read_bytes()
     assert make_handout.main(["--check", "--rubric", str(rubric_copy)]) == 1
-    assert "mark tables differ" in capsys.readouterr().out
+    output = capsys.readouterr().out
+    assert "generated region 'marks' differs" in output
+    assert ("report_template.md: differs" in output) == (change == "a written question's points"), output
     assert HANDOUT.read_bytes() == before, "--check must not write"
+
+
+def test_check_fails_when_the_course_settings_change(tmp_path, capsys):
+    course_copy = tmp_path / "course.toml"
+    course_copy.write_text((ROOT / "course.toml").read_text().replace(
+        'deadline = "[set by your course staff: date, time and time zone]"', 'deadline = "Friday 14 March, 23:59 GMT"'))
+    assert make_handout.main(["--check", "--course", str(course_copy)]) == 1
+    output = capsys.readouterr().out
+    assert "generated region 'logistics' differs" in output and "report_template" in output
+    course_copy.write_text((ROOT / "course.toml").read_text().replace("backward_formula_hints = false", "backward_formula_hints = true"))
+    assert make_handout.main(["--check", "--course", str(course_copy)]) == 1
+    assert "generated region 'hints' differs" in capsys.readouterr().out
+
+
+def test_logistics_and_hints_regions_say_what_course_toml_says(text):
+    settings = course_settings.load_course_settings()
+    rows = {row[0]: row[1] for row in table_rows(inside_generated_region(text, "logistics"))}
+    for key, label in course_settings.LOGISTICS.items():
+        assert rows[label] == settings.logistics[key]
+    hints = inside_generated_region(text, "hints")
+    assert ("hints are on" in hints) == settings.backward_formula_hints
+    assert ("hints are off" in hints) == (not settings.backward_formula_hints)
 
 
 def test_check_fails_when_a_table_is_edited_by_hand(text):
     region = inside_generated_region(text)
     edited_region = re.sub(r"\| (\d+(?:\.\d+)?) \|", lambda m: f"| {float(m.group(1)) + 0.5:g} |", region, count=1)
     assert edited_region != region
-    assert not make_handout.tables_are_current(text.replace(region, edited_region), load_rubric())
+    assert not make_handout.regions_are_current(text.replace(region, edited_region), load_rubric(), course_settings.load_course_settings())
 
 
-def test_rewriting_the_tables_is_idempotent_and_touches_nothing_else(tmp_path):
-    handout = tmp_path / "handout.md"
+def test_rewriting_the_regions_is_idempotent_and_touches_nothing_else(tmp_path):
     stale = HANDOUT.read_text().replace(make_handout.GENERATED_NOTE, make_handout.GENERATED_NOTE + "\n| stale |")
-    handout.write_text(stale)
-    rubric = load_rubric()
-    once = make_handout.with_tables(stale, rubric)
-    assert make_handout.with_tables(once, rubric) == once
+    rubric, settings = load_rubric(), course_settings.load_course_settings()
+    once = make_handout.with_regions(stale, rubric, settings)
+    assert make_handout.with_regions(once, rubric, settings) == once
     assert outside_generated_region(once) == outside_generated_region(stale)
     assert once == HANDOUT.read_text()
+
+
+# --------------------------------------------------------------------------------------------
+# The report template and the rubric's written part
+# --------------------------------------------------------------------------------------------
+
+
+def test_report_templates_list_every_written_question_with_its_points():
+    rubric = load_rubric()
+    markdown = (ROOT / "report" / "report_template.md").read_text()
+    latex = (ROOT / "report" / "report_template.tex").read_text()
+    assert re.findall(r"^### (\S+) .* \((\S+) points?\)$", markdown, flags=re.MULTILINE) == [(q.id, f"{q.points:g}") for q in rubric.written]
+    assert re.findall(r"^\\subsection\*\{(\S+) .* \((\S+) points?\)\}$", latex, flags=re.MULTILINE) == [(q.id, f"{q.points:g}") for q in rubric.written]
+    parts = [(str(number), title) for number, title, _ in rubric.written_parts]
+    assert [(number, title) for number, title, _ in re.findall(r"^## Part (\d+)\. (.*) \((\S+) points?\)$", markdown, flags=re.MULTILINE)] == parts
+    assert latex.count(r"\newpage") == len(parts), "each Part starts on its own page (Gradescope page assignment)"
+    assert latex.count("{") == latex.count("}"), "unbalanced braces in the LaTeX template"
+
+
+def test_the_latex_template_compiles(tmp_path):
+    import subprocess
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip("no pdflatex here (apt-get install texlive-latex-recommended); the brace check above still ran")
+    shutil.copy(ROOT / "report" / "report_template.tex", tmp_path / "report.tex")
+    completed = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
+                               cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stdout[-2000:]
+    pages = re.search(r"Output written on report\.pdf \((\d+) pages", completed.stdout)
+    assert pages and int(pages.group(1)) == 1 + len(load_rubric().written_parts), "a title page, then one page per Part"
+
+
+def test_the_rubric_keeps_the_written_part_away_from_the_grader():
+    rubric = load_rubric()
+    assert {test.module for test in rubric.tests} == {"activations", "layers", "loss", "model", "optimizer", "util"}
+    assert {module: rubric.points(module) for module in rubric.modules} == {
+        "activations": 28, "layers": 20, "loss": 14, "optimizer": 14, "model": 12, "util": 12}
+    assert rubric.total == 100
+    assert [number for number, _, _ in rubric.written_parts] == list(range(1, 11))
+    assert all(question.id.startswith(f"{question.part}.") for question in rubric.written)
+
+
+@pytest.mark.parametrize("written, complaint", [
+    ('[written.2]\ntitle = "x"\nquestions = [{ id = "2.1", title = "y", points = 1 }]', "numbered 1, 2"),
+    ('[written.1]\ntitle = "x"\nquestions = [{ id = "1.2", title = "y", points = 1 }]', 'id = "1.1"'),
+    ('[written.1]\ntitle = "x"\nquestions = [{ id = "1.1", title = "y", points = 0 }]', "positive points"),
+    ('[written.1]\nquestions = [{ id = "1.1", title = "y", points = 1 }]', "title and a non-empty questions"),
+])
+def test_the_rubric_refuses_a_malformed_written_part(tmp_path, written, complaint):
+    from autograder.rubric import load_rubric as load
+
+    path = tmp_path / "rubric.toml"
+    path.write_text(RUBRIC_FILE.read_text().split("[written.1]")[0] + written + "\n")
+    with pytest.raises(ValueError, match=re.escape(complaint)):
+        load.__wrapped__(path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -163,15 +287,24 @@ def test_every_implementation_task_names_a_real_function(text):
 
 
 @pytest.fixture(scope="module")
-def html(tmp_path_factory, text) -> str:
+def html_page(tmp_path_factory, text) -> Path:
     """handout.md rendered into a temporary folder (the committed tree is not touched)."""
     folder = tmp_path_factory.mktemp("handout")
     shutil.copy(HANDOUT, folder / "handout.md")
     shutil.copytree(ROOT / "figures", folder / "figures")
-    return make_handout.write_html(folder / "handout.md", folder / "handout.html").read_text()
+    return make_handout.write_html(folder / "handout.md", folder / "handout.html")
 
 
-@pytest.mark.slow
+@pytest.fixture(scope="module")
+def html(html_page) -> str:
+    return html_page.read_text()
+
+
+def math_spans(markdown: str) -> int:
+    """How many formulas the markdown holds ($...$ and $$...$$)."""
+    return len(re.findall(r"\$\$.+?\$\$|\$[^$]+\$", markdown, flags=re.DOTALL))
+
+
 def test_html_embeds_every_image(html, text):
     images = make_handout.linked_images(text)
     assert html.count('src="data:image/png;base64,') == len(images)
@@ -179,7 +312,6 @@ def test_html_embeds_every_image(html, text):
         assert f'src="{target}"' not in html
 
 
-@pytest.mark.slow
 def test_html_has_every_section_heading(html, text):
     headings = [line.lstrip("#").strip() for line in text.splitlines() if re.match(r"#{1,3} ", line)]
     assert len(headings) > 5
@@ -193,8 +325,72 @@ def markdown_table_count(markdown: str) -> int:
     return len(re.findall(r"(?:^\|.*\n)+", markdown, flags=re.MULTILINE))
 
 
-@pytest.mark.slow
-def test_html_renders_every_table_and_keeps_the_math_for_mathjax(html, text):
+def test_html_has_every_table_and_its_math_as_mathml_with_nothing_to_fetch(html, text):
     assert html.count("<table") == markdown_table_count(text)
-    assert "mathjax" in html.lower()
-    assert r"$$Z = XW + b, \qquad Y = f(Z),$$" in html, "display math should reach MathJax untouched"
+    assert html.count("<math ") == math_spans(text) > 100
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">' in html
+    assert "<script" not in html and "mathjax" not in html.lower()
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', html), "the page must not load anything from the network"
+    assert "$" not in re.sub(r"<[^>]+>", "", html), "a formula was left as raw TeX"
+
+
+def test_every_formula_converts(text):
+    for tex in re.findall(r"\$\$(.+?)\$\$|\$([^$]+)\$", text, flags=re.DOTALL):
+        mathml = make_handout.tex_to_mathml(tex[0] or tex[1], display=bool(tex[0]))
+        assert mathml.startswith("<math") and "merror" not in mathml, tex
+
+
+# What a reader sees, in a real browser (tests/browser.py: headless Chromium, no network).
+PAGE_WIDTH = 1200
+LAYOUT_PROBE = """
+const maths = [...document.querySelectorAll('math')];
+const boxes = maths.map(m => m.getBoundingClientRect());
+const shapes = [...document.querySelectorAll('table')].find(t => t.rows[0].innerText.trim().startsWith('Quantity'));
+const rowHeights = [...shapes.rows].map(r => r.getBoundingClientRect().height);
+const images = [...document.querySelectorAll('img')];
+return {
+  maths: maths.length,
+  flat: boxes.filter(b => b.width < 2 || b.height < 6).length,
+  displayWidths: maths.filter(m => m.getAttribute('display') === 'block').map(m => m.getBoundingClientRect().width),
+  rawTex: (document.body.innerText.match(/\\\\(?:frac|mathbb|partial|hat|sum|qquad|leftarrow)|\\$/g) || []).length,
+  shapesWidth: shapes.getBoundingClientRect().width,
+  shapesRowHeights: rowHeights,
+  images: images.map(i => [i.naturalWidth, i.getBoundingClientRect().width]),
+  pageWidth: document.documentElement.scrollWidth,
+};
+"""
+
+
+@pytest.mark.slow
+def test_a_browser_typesets_the_math_and_keeps_the_tables_laid_out(html_page):
+    from browser import measure
+
+    found = measure(html_page, LAYOUT_PROBE, width=PAGE_WIDTH)
+    assert "error" not in found, found
+    assert found["maths"] == math_spans(HANDOUT.read_text())
+    assert found["flat"] == 0, "some formulas were not laid out (no MathML support?)"
+    assert found["rawTex"] == 0, "raw TeX is visible on the page"
+    assert all(width > 150 for width in found["displayWidths"]), found["displayWidths"]
+    heights = found["shapesRowHeights"]
+    assert max(heights) < 1.6 * min(heights), f"a row of the shapes table wraps or collapses: {heights}"
+    assert 200 < found["shapesWidth"] < PAGE_WIDTH, found["shapesWidth"]
+    assert all(natural > 0 and shown > 100 for natural, shown in found["images"]), found["images"]
+    assert found["pageWidth"] <= PAGE_WIDTH, "the page scrolls sideways"
+
+
+@pytest.mark.slow
+def test_a_screenshot_of_the_handout_shows_a_page(html_page, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from browser import screenshot
+
+    png = screenshot(html_page, tmp_path / "handout.png", width=PAGE_WIDTH, height=1600)
+    with Image.open(png) as image:
+        assert image.size == (PAGE_WIDTH, 1600)
+        grey = np.asarray(image.convert("L"), dtype=float)
+    ink = grey < 128
+    assert 0.01 < ink.mean() < 0.3, f"the page looks blank or black: {ink.mean():.3f} of it is dark"
+    columns = np.flatnonzero(ink.any(axis=0))
+    assert columns.min() > 50 and columns.max() < PAGE_WIDTH - 50, "the text should sit in a centred column with margins"
+    assert ink[:200].any(), "the title should be at the top"

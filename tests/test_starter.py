@@ -1,7 +1,9 @@
 """starter/ is solution/ with the student parts cut out, and nothing else changed.
 
 (a) starter/ is up to date with solution/, and the staleness check really detects an edit;
-(b) every public name has the same kind, signature and docstring in both trees;
+(a') the starter holds no backward formula unless course.toml switches the hints on, and the switch works;
+(b) every public name has the same kind, signature and docstring in both trees (docstrings as
+    the hint setting makes them);
 (c) the provided parts of the starter work as they are;
 (d) every student stub raises NotImplementedError naming itself;
 (e) no solution marker survives in starter/.
@@ -12,7 +14,9 @@ from __future__ import annotations
 import ast
 import importlib.util
 import inspect
+import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -100,6 +104,7 @@ def test_make_starter_check_passes_on_the_committed_starter() -> None:
 def project_copy(tmp_path: Path) -> Path:
     for tree in ("solution", "starter"):
         shutil.copytree(ROOT / tree, tmp_path / tree, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "course.toml", tmp_path / "course.toml")
     return tmp_path
 
 
@@ -140,6 +145,103 @@ def test_make_starter_check_detects_a_hand_edited_starter(project_copy: Path, mo
     target.write_text(target.read_text() + "\n# a note added by hand\n")
     assert run_make_starter(monkeypatch, project_copy, "--check") == 1
     assert "stale: starter/loss.py" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------------------------
+# (a') backward formulas only when course staff switch the hints on
+# --------------------------------------------------------------------------------------------
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from course_settings import load_course_settings  # noqa: E402
+from solution_regions import BEGIN_HINT, END_HINT, apply_hints, hint_lines  # noqa: E402
+
+# The backward formulas the handout asks students to derive, as they could be written in a
+# docstring or comment (each must be caught in the hints-on starter, see below, so none is dead).
+BACKWARD_FORMULAS = {
+    "sigmoid's derivative": r"s\s*\*\s*\(1\s*-\s*s\)",
+    "tanh's derivative": r"1\s*-\s*tanh\(Z\)\s*\*\*\s*2",
+    "ReLU's mask": r"dY where Z > 0|mask of where Z > 0",
+    "the elementwise chain rule": r"dY \* f'\(Z\)",
+    "the softmax Jacobian": r"diag\(s\)\s*-\s*s s\^T",
+    "J^T applied to dY": r"J\^T dY",
+    "the closed form of J^T dY": r"s \* dY\[i\] - s \* \(s \. dY\[i\]\)",
+    "dL/dW": r"X\^T dZ|X\.T\s*@\s*dZ",
+    "dL/db": r"column sums of dZ|sums over\s*(?:#\s*)?axis 0",
+    "dL/dX": r"dZ W\^T|dZ\s*@\s*W\.T",
+    "cross-entropy's gradient": r"-\(1/m\) \* Y / Y_hat",
+    "MSE's gradient": r"-\(2/m\) \* \(Y - Y_hat\)",
+}
+
+
+def starter_text(keep_hints: bool) -> dict[str, str]:
+    return {path.name: text for path, text in load_make_starter().generated_files(keep_hints).items()}
+
+
+def formulas_in(text: str) -> list[str]:
+    return [name for name, pattern in BACKWARD_FORMULAS.items() if re.search(pattern, text)]
+
+
+def test_the_starter_without_hints_states_no_backward_formula() -> None:
+    for name, text in starter_text(keep_hints=False).items():
+        assert not formulas_in(text), f"starter/{name} gives away {formulas_in(text)}"
+        assert BEGIN_HINT not in text and END_HINT not in text
+
+
+def test_the_starter_with_hints_states_every_backward_formula() -> None:
+    found = set()
+    for text in starter_text(keep_hints=True).values():
+        found.update(formulas_in(text))
+        assert BEGIN_HINT not in text and END_HINT not in text, "the markers never reach the starter"
+    assert found == set(BACKWARD_FORMULAS), f"hints on, yet missing: {set(BACKWARD_FORMULAS) - found}"
+
+
+def test_every_hint_line_of_the_solution_follows_the_switch() -> None:
+    without, with_hints = starter_text(keep_hints=False), starter_text(keep_hints=True)
+    lines = 0
+    for path in sorted((ROOT / "solution").glob("*.py")):
+        for line in hint_lines(path.read_text().splitlines()):
+            lines += 1
+            assert line not in without[path.name].splitlines(), f"{path.name}: {line.strip()!r} is in the hints-off starter"
+            assert line in with_hints[path.name].splitlines(), f"{path.name}: {line.strip()!r} is missing from the hints-on starter"
+    assert lines >= 12, "solution/ should hold the backward formulas in hint regions"
+
+
+def test_the_committed_starter_follows_course_toml() -> None:
+    keep = load_course_settings(ROOT / "course.toml").backward_formula_hints
+    for name, text in starter_text(keep).items():
+        assert (ROOT / "starter" / name).read_text() == text
+    if not keep:
+        for path in sorted((ROOT / "starter").glob("*.py")):
+            assert not formulas_in(path.read_text()), f"{path.name}: {formulas_in(path.read_text())}"
+
+
+def test_switching_hints_on_in_course_toml_puts_the_formulas_in_the_starter(project_copy: Path, monkeypatch, capsys) -> None:
+    course = project_copy / "course.toml"
+    course.write_text(course.read_text().replace("backward_formula_hints = false", "backward_formula_hints = true"))
+    assert run_make_starter(monkeypatch, project_copy, "--check") == 1, "the committed starter has no hints"
+    assert run_make_starter(monkeypatch, project_copy) == 0
+    assert "dL/dW = X^T dZ" in (project_copy / "starter" / "layers.py").read_text()
+    assert run_make_starter(monkeypatch, project_copy, "--check") == 0
+    assert run_make_starter(monkeypatch, project_copy, "--no-hints") == 0, "the option overrides course.toml"
+    assert "X^T dZ" not in (project_copy / "starter" / "layers.py").read_text()
+
+
+@pytest.mark.parametrize("lines, complaint", [
+    (["x", BEGIN_HINT, "y"], "never closed"),
+    (["x", END_HINT], "without a"),
+    ([BEGIN_HINT, BEGIN_HINT, END_HINT], "inside another"),
+])
+def test_malformed_hint_regions_are_refused(lines, complaint) -> None:
+    with pytest.raises(SystemExit, match=complaint):
+        apply_hints(lines, keep_hints=False)
+
+
+def doc_as_generated(doc: str | None) -> str | None:
+    """A solution docstring as the starter should carry it under the course's hint setting."""
+    if doc is None:
+        return None
+    keep = load_course_settings(ROOT / "course.toml").backward_formula_hints
+    return "\n".join(apply_hints(doc.split("\n"), keep))
 
 
 # --------------------------------------------------------------------------------------------
@@ -193,7 +295,7 @@ def test_starter_package_exports_the_same_names() -> None:
 
 @pytest.mark.parametrize("module_name", MODULES)
 def test_starter_module_docstring_matches(module_name: str) -> None:
-    assert starter_module(module_name).__doc__ == solution_module(module_name).__doc__
+    assert starter_module(module_name).__doc__ == doc_as_generated(solution_module(module_name).__doc__)
 
 
 @pytest.mark.parametrize("module_name", MODULES)
@@ -233,14 +335,14 @@ def test_starter_signature_and_docstring_match(module_name: str, name: str) -> N
     actual = getattr(starter_module(module_name), name)
     where = f"{module_name}.{name}"
     assert inspect.signature(actual) == inspect.signature(expected), where
-    assert actual.__doc__ == expected.__doc__, where
+    assert actual.__doc__ == doc_as_generated(expected.__doc__), where
     if inspect.isclass(expected):
         assert [base.__name__ for base in actual.__bases__] == [base.__name__ for base in expected.__bases__], where
         expected_methods, actual_methods = public_methods(expected), public_methods(actual)
         assert sorted(actual_methods) == sorted(expected_methods), where
         for method, function in expected_methods.items():
             assert inspect.signature(actual_methods[method]) == inspect.signature(function), f"{where}.{method}"
-            assert actual_methods[method].__doc__ == function.__doc__, f"{where}.{method}"
+            assert actual_methods[method].__doc__ == doc_as_generated(function.__doc__), f"{where}.{method}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -377,6 +479,96 @@ def test_starter_fit_and_evaluate_work_with_filled_in_student_parts() -> None:
     assert result["accuracy"] == pytest.approx(np.mean(np.argmax(model.forward(X), axis=1) == y))
     assert result["loss"] == pytest.approx(solution.CrossEntropyLoss().forward(Y, model.forward(X)))
     assert result["accuracy"] > 0.9  # xor is learned: the loop really trained the model
+
+
+class FakeTerminal(io.StringIO):
+    """Standard error as a terminal would be: text that claims to be a TTY."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def quick_fit(monkeypatch, stderr, epochs=3, **options):
+    monkeypatch.setattr(sys, "stderr", stderr)
+    model, X, Y, _ = filled_model_on_xor(np.random.default_rng(0))
+    return model.fit(solution.DataLoader(X, Y, batch_size=64, rng=np.random.default_rng(1)), epochs, **options)
+
+
+def test_fit_shows_a_tqdm_bar_on_a_terminal(monkeypatch) -> None:
+    terminal = FakeTerminal()
+    quick_fit(monkeypatch, terminal)
+    shown = terminal.getvalue()
+    assert re.search(r"training: 100%.*3/3 \[", shown) and "loss=" in shown, shown  # tqdm's format, with the metrics
+
+
+def test_fit_is_quiet_when_standard_error_is_not_a_terminal(monkeypatch) -> None:
+    log = io.StringIO()  # a log file, a CI job, a test
+    quick_fit(monkeypatch, log)
+    assert log.getvalue() == ""
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_fit_falls_back_to_a_text_bar_without_tqdm(monkeypatch, terminal) -> None:
+    for name in ("tqdm", "tqdm.std", "tqdm.notebook"):
+        monkeypatch.setitem(sys.modules, name, None)  # "import tqdm" now raises ImportError
+    stderr = FakeTerminal() if terminal else io.StringIO()
+    history = quick_fit(monkeypatch, stderr)
+    assert len(history["loss"]) == 3
+    if terminal:
+        assert re.search(r"epoch 3/3 \[#+\].*loss \d", stderr.getvalue()), stderr.getvalue()
+    else:
+        assert stderr.getvalue() == ""
+
+
+def test_fit_stops_early_and_restores_the_best_epoch(monkeypatch) -> None:
+    rng = np.random.default_rng(0)
+    model, X, Y, _ = filled_model_on_xor(rng)
+    # Training labels shuffled, validation labels true: once the network starts memorising the
+    # shuffled labels the validation loss climbs, and early stopping has work to do.
+    X_train, Y_train, X_val, Y_val = X[:200], rng.permutation(Y[:200]), X[200:], Y[200:]
+    history = model.fit(solution.DataLoader(X_train, Y_train, batch_size=16, rng=rng), 200, val=(X_val, Y_val),
+                        progress=False, patience=3, restore_best=True)
+    ran, best = len(history["val_loss"]), int(np.argmin(history["val_loss"]))
+    assert ran < 200, "the validation loss never stalled for 3 epochs"
+    assert ran == best + 1 + 3, "stops exactly `patience` epochs after the best one"
+    assert model.evaluate(X_val, Y_val)["loss"] == pytest.approx(history["val_loss"][best], rel=1e-12)
+    assert history["val_loss"][-1] > history["val_loss"][best]
+
+
+def test_fit_without_restore_keeps_the_last_epoch(monkeypatch) -> None:
+    rng = np.random.default_rng(0)
+    model, X, Y, _ = filled_model_on_xor(rng)
+    history = model.fit(solution.DataLoader(X, Y, batch_size=16, rng=rng), 5, val=(X[:40], Y[:40]), progress=False)
+    assert model.evaluate(X[:40], Y[:40])["loss"] == pytest.approx(history["val_loss"][-1], rel=1e-12)
+
+
+@pytest.mark.parametrize("options", [{"patience": 3}, {"restore_best": True}])
+def test_fit_refuses_early_stopping_without_a_validation_set(options) -> None:
+    model, X, Y, _ = filled_model_on_xor(np.random.default_rng(0))
+    with pytest.raises(ValueError, match="validation set"):
+        model.fit(solution.DataLoader(X, Y), 2, progress=False, **options)
+
+
+@pytest.mark.slow
+def test_fit_shows_a_widget_in_a_jupyter_kernel(tmp_path: Path) -> None:
+    import nbformat
+
+    from notebooks.execute import execute_notebooks
+
+    source = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "import numpy as np, solution as nn\n"
+        "X, y = nn.load_dataset('xor'); Y = nn.one_hot(y, 2)\n"
+        "rng = np.random.default_rng(0)\n"
+        "model = nn.NeuralNetworkModel([nn.FullyConnectedLayer(2, 2, 'softmax', rng=rng)])\n"
+        "history = model.fit(nn.DataLoader(X, Y, rng=rng), 2)"
+    )
+    path = tmp_path / "fit.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)]), path)
+    (result,) = execute_notebooks([path])
+    assert result.error is None, result.error
+    kinds = [kind for output in result.notebook.cells[0].outputs for kind in output.get("data", {})]
+    assert "application/vnd.jupyter.widget-view+json" in kinds, result.notebook.cells[0].outputs
 
 
 def test_starter_logger_writes_its_files(tmp_path: Path) -> None:

@@ -41,16 +41,16 @@ class Layer(ABC):
 
     @abstractmethod
     def backward(self, dLdY: np.ndarray) -> np.ndarray:
-        """Fill ``gradients`` from dL/dY and return dL/dX."""
+        """Fill ``gradients`` from dL/dA (A: the layer's output) and return dL/dX."""
 
 
 class FullyConnectedLayer(Layer):
-    """An affine map followed by an activation: ``Z = X @ W + b`` and ``Y = activation(Z)``.
+    """An affine map followed by an activation: ``Z = X @ W + b`` and ``A = activation(Z)``.
 
     Parameters
     ----------
     n_in: number of input features (columns of X).
-    n_out: number of output units (columns of Y).
+    n_out: number of output units (columns of A).
     activation: name of the activation, see ``initialize_activation``.
     weight_init: name of the initialiser for W, see ``initialize_weights``; b starts at zeros.
     rng: random generator for the initial weights; a new unseeded one when None.
@@ -87,7 +87,7 @@ class FullyConnectedLayer(Layer):
 
         Returns
         -------
-        Y: ``activation(X @ W + b)``, shape (m, n_out).
+        A: ``activation(X @ W + b)``, shape (m, n_out).
 
         Stores ``cache["X"] = X`` (m, n_in) and ``cache["Z"] = X @ W + b`` (m, n_out) for backward.
         """
@@ -104,21 +104,27 @@ class FullyConnectedLayer(Layer):
 
         Parameters
         ----------
-        dLdY: gradient of the loss with respect to this layer's output Y, shape (m, n_out).
+        dLdY: gradient of the loss with respect to this layer's output A, shape (m, n_out).
 
         Returns
         -------
         dLdX: gradient of the loss with respect to the input X, shape (m, n_in).
 
-        With dZ = activation.backward(Z, dLdY) of shape (m, n_out), sets
-        ``gradients["W"] = X^T dZ`` (n_in, n_out) and ``gradients["b"]`` = the column sums of dZ
-        (1, n_out), replacing (never adding to) earlier values, and returns ``dZ W^T``.
+        Uses ``cache["X"]`` and ``cache["Z"]`` from the forward pass. First turns dLdY into
+        dZ = dL/dZ (m, n_out) with ``self.activation.backward``; then sets ``gradients["W"]`` =
+        dL/dW (n_in, n_out) and ``gradients["b"]`` = dL/db (1, n_out), replacing (never adding to)
+        earlier values, and returns dL/dX. W and b are read, not changed.
+        ### BEGIN HINT
+        Hint: dL/dW = X^T dZ, dL/db = the column sums of dZ, and dL/dX = dZ W^T.
+        ### END HINT
         """
         if "Z" not in self.cache:
             raise RuntimeError("FullyConnectedLayer.backward: call forward first, to fill the cache")
         check_same_shape(self.cache["Z"], dLdY, "Z (from forward) and dLdY", "FullyConnectedLayer.backward")
+        ### BEGIN HINT
         # HINT: every example adds its own term to dL/dW and dL/db; matrix products and sums over
         # axis 0 add them up for the whole batch at once.
+        ### END HINT
         ### BEGIN SOLUTION
         X, Z = self.cache["X"], self.cache["Z"]
         dZ = self.activation.backward(Z, dLdY)
