@@ -98,14 +98,15 @@ def run_variants(variants: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(variants) + tuple(twin for twin, scored in TWINS.items() if scored in variants and twin in available)
 
 
-def plan_cases(variants: tuple[str, ...]) -> tuple[list[dict], dict]:
-    """The probe plan (id, kind, args per case) and the inputs, for every test the rubric scores."""
+def plan_cases(variants: tuple[str, ...], only: frozenset[str] | None = None) -> tuple[list[dict], dict]:
+    """The probe plan (id, kind, args per case) and the inputs, for every test the rubric scores
+    (or only the tests whose ids are in ``only``)."""
     rubric = load_rubric()
     cases, inputs = [], {}
     for variant in variants:
         references = references_for(variant)
         for test in rubric.tests:
-            if not test.runs_in(TWINS.get(variant, variant)):
+            if not test.runs_in(TWINS.get(variant, variant)) or (only is not None and test.id not in only):
                 continue
             reference = references[test.id]
             case_id = f"{variant}:{test.id}"
@@ -130,8 +131,10 @@ def grade_submission(
     isolation: str = "auto",
     limits: Limits | None = None,
     submission_id: str | None = None,
+    only: frozenset[str] | None = None,
 ) -> GradeResult:
-    """Grade one submission (a folder or a .zip) on the given variants."""
+    """Grade one submission (a folder or a .zip) on the given variants; with ``only`` (test ids, see
+    selection.py), run and report just those tests."""
     started = time.monotonic()
     submission = intake.read_submission(Path(path))
     result = GradeResult(submission_id or submission.id, str(path), variants, notes=list(submission.notes))
@@ -146,14 +149,14 @@ def grade_submission(
     for module in submission.missing:
         result.notes.append(f"{module}.py is missing; its tests ran on the starter stub")
     runs = run_variants(variants)
-    cases, inputs = plan_cases(runs)
+    cases, inputs = plan_cases(runs, only)
     run = Sandbox(isolation, limits).run(modules, stubs, cases, inputs)
     sources = {m: modules[f"{m}.py"].decode("utf-8-sig", errors="replace") for m in intake.MODULES}
     plugin = GradingPlugin(load_rubric(), runs, TWINS, run, {v: references_for(v) for v in runs}, set(submission.missing), sources)
     outcomes = run_checks(plugin)
     for test in load_rubric().tests:
         for variant in variants:
-            if not test.runs_in(variant):
+            if not test.runs_in(variant) or (only is not None and test.id not in only):
                 continue
             outcome = combined(outcomes, test.id, variant, runs)
             points = test.points[variant]

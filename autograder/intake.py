@@ -265,7 +265,8 @@ def expand(paths: list[Path], batch: bool) -> list[Path]:
     return found
 
 
-RESERVED_IDS = {"gradebook.csv"}  # names the grader writes next to the submissions' folders
+# Names the grader writes next to the submissions' folders (gradebook, class report, run log).
+RESERVED_IDS = {"gradebook.csv", "report.html", "report-figures", "runs.json"}
 
 
 def unique_ids(paths: list[Path]) -> list[str]:
