@@ -65,9 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--batch", action="store_true", help="treat each PATH as a folder of submissions")
     add_sandbox_options(grade)
 
-    from . import class_report  # each imports its heavy packages only when it runs
+    from . import class_report, similarity  # each imports its heavy packages only when it runs
 
     class_report.add_parser(commands)
+    similarity.add_parser(commands)
 
     return parser
 
