@@ -19,7 +19,7 @@ from pathlib import Path
 from . import intake
 from .grading import GradeResult, default_jobs, grade_many, grade_submission
 from .progress import BatchProgress
-from .selection import NoTestMatches, hidden_points, tests_matching
+from .selection import NoTestMatches, hidden_points, matching_tests
 from .reference import ReferenceProblem, available_variants
 from .report import failure_details, merged_gradebook, score_table, summary_header, write_atomically, write_submission_reports
 from .rubric import load_rubric
@@ -105,7 +105,7 @@ def command_check(arguments) -> int:
         print(f"{impl} is not a folder; pass --impl with the folder holding your six modules", file=sys.stderr)
         return 2
     try:
-        only = tests_matching(arguments.only) if arguments.only is not None else None
+        only = matching_tests(arguments.only) if arguments.only is not None else None
     except NoTestMatches as problem:
         print(problem, file=sys.stderr)
         return 2

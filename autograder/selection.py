@@ -22,7 +22,7 @@ def words(pattern: str) -> list[str]:
     return [word.lower() for word in re.split(r"[,\s]+", pattern.strip()) if word]
 
 
-def tests_matching(pattern: str, rubric: Rubric | None = None) -> frozenset[str]:
+def matching_tests(pattern: str, rubric: Rubric | None = None) -> frozenset[str]:
     """The ids of the tests ``pattern`` chooses; NoTestMatches when there are none."""
     rubric = rubric or load_rubric()
     chosen = words(pattern)
