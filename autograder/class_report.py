@@ -220,7 +220,7 @@ def after_grading(out: Path, results, seconds: float, jobs: int) -> str | None:
     class report. Returns a line for the terminal. The report never makes grading fail."""
     record_run(out, results, seconds, jobs)
     with open(out / "gradebook.csv", newline="") as table:
-        if sum(1 for _ in table) - 1 < 2:
+        if sum(1 for _ in csv.reader(table)) - 1 < 2:  # rows besides the header
             return None
     try:
         started = time.monotonic()
