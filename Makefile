@@ -12,21 +12,28 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 TIMEOUT ?= 60
 SUBMISSIONS ?=
 SUBMISSION ?=
-# checking: the tree `make check` runs the public tests on
+# checking: the tree `make check` runs the public tests on, and ONLY=pattern to run some of them
 IMPL ?= starter
+ONLY ?=
+# similarity: flag pairs of submissions at or above this share of shared code
+THRESHOLD ?= 0.5
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test check grade starter data reference notebooks handout examples dist gradescope \
-        all regenerate bench lock clean
+.PHONY: help venv test check grade report similarity starter data reference notebooks handout examples dist \
+        gradescope prairielearn all regenerate bench lock clean
 
 help:
 	@echo "Students"
-	@echo "  make check                  public tests on starter/ (IMPL=dir for another tree)"
+	@echo "  make check                  public tests on starter/ (IMPL=dir for another tree, ONLY=activations"
+	@echo "                              or part of a test's name to run some of them)"
 	@echo "Instructors"
 	@echo "  make grade                  grade the sample submissions in examples/submissions/"
 	@echo "  make grade SUBMISSION=p     grade one submission (a .zip or a folder)"
 	@echo "  make grade SUBMISSIONS=d    grade every .zip / folder inside d"
-	@echo "                              (OUT=$(OUT) JOBS=$(JOBS) TIMEOUT=$(TIMEOUT) seconds per submission)"
+	@echo "                              (OUT=$(OUT) JOBS=$(JOBS) TIMEOUT=$(TIMEOUT) seconds per submission);"
+	@echo "                              after a batch, OUT/report.html is the class report"
+	@echo "  make report                 rebuild OUT/report.html from the results in OUT"
+	@echo "  make similarity SUBMISSIONS=d  pairs of submissions sharing unusually much code (similarity/)"
 	@echo "TAs: regenerate what is derived from solution/, the rubric and the text"
 	@echo "  make starter                starter/ from solution/"
 	@echo "  make data                   data/*.csv"
@@ -36,6 +43,7 @@ help:
 	@echo "  make examples               the sample submissions in examples/submissions/"
 	@echo "  make dist                   dist/student.zip, the student bundle"
 	@echo "  make gradescope             dist/gradescope.zip, the Gradescope autograder"
+	@echo "  make prairielearn           dist/prairielearn/, a PrairieLearn question and its grader"
 	@echo "  make all                    every generated artifact above, in order (alias: make regenerate)"
 	@echo "Developers"
 	@echo "  make test                   the project's own tests"
@@ -56,7 +64,7 @@ test: $(STAMP)
 	$(PY) -m pytest tests
 
 check: $(STAMP)
-	$(PY) -m autograder check --impl $(IMPL)
+	$(PY) -m autograder check --impl $(IMPL) $(if $(ONLY),--only "$(ONLY)")
 
 grade: $(STAMP)
 ifneq ($(SUBMISSION),)
@@ -66,6 +74,13 @@ else ifneq ($(SUBMISSIONS),)
 else
 	$(PY) -m autograder grade --batch examples/submissions --out $(OUT) --jobs $(JOBS) --timeout $(TIMEOUT)
 endif
+
+report: $(STAMP)
+	$(PY) -m autograder report $(OUT)
+
+similarity: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make similarity SUBMISSIONS=folder-of-submissions [THRESHOLD=$(THRESHOLD)]"; exit 2; }
+	$(PY) -m autograder similarity "$(SUBMISSIONS)" --out similarity --threshold $(THRESHOLD)
 
 starter: $(STAMP)
 	$(PY) scripts/make_starter.py
@@ -91,6 +106,9 @@ dist: $(STAMP)
 gradescope: $(STAMP)
 	$(PY) scripts/make_dist.py gradescope
 
+prairielearn: $(STAMP)
+	$(PY) scripts/make_dist.py prairielearn
+
 # Order matters: the starter and the reference outputs come from solution/, the notebooks' figures
 # feed the handout, the samples come from solution/ and starter/, and the bundles pack the rest.
 all regenerate: $(STAMP)
@@ -102,6 +120,7 @@ all regenerate: $(STAMP)
 	$(PY) scripts/make_examples.py
 	$(PY) scripts/make_dist.py student
 	$(PY) scripts/make_dist.py gradescope
+	$(PY) scripts/make_dist.py prairielearn
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
@@ -118,5 +137,5 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) $(OUT) dist .pytest_cache handout.html
+	rm -rf $(VENV) $(OUT) dist similarity .pytest_cache handout.html
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -10,3 +10,12 @@
   rubric.toml   points per test; tolerances.py: every numerical tolerance, with its reason
   reference/    the solution's outputs on every case, with a SHA-256 manifest (made by cases.py)
 """
+
+
+def check(only: str | None = None, impl=None, **options):
+    """Run the public tests of your code (or only those ``only`` names) in the sandbox and show
+    the table: ``from autograder import check; check("activations")`` in a notebook cell.
+    See notebook_check.py; nothing is imported until it is called."""
+    from .notebook_check import check as run_check
+
+    return run_check(only, impl, **options)

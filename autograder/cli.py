@@ -1,7 +1,9 @@
 """The command line: `check` for students, `grade` for instructors.
 
-  python -m autograder check [--impl DIR]
+  python -m autograder check [--impl DIR] [--only PATTERN]
   python -m autograder grade PATH... --out DIR [--jobs N] [--timeout SECONDS] [--public-only]
+  python -m autograder report DIR
+  python -m autograder similarity DIR [--out DIR] [--threshold FRACTION]
 
 Exit status: 0 when the work was done (whatever the scores), 2 when the grader itself could not
 run (bad arguments, damaged reference outputs, a requested sandbox that does not work here).
@@ -16,6 +18,8 @@ from pathlib import Path
 
 from . import intake
 from .grading import GradeResult, default_jobs, grade_many, grade_submission
+from .progress import BatchProgress
+from .selection import NoTestMatches, hidden_points, matching_tests
 from .reference import ReferenceProblem, available_variants
 from .report import failure_details, merged_gradebook, score_table, summary_header, write_atomically, write_submission_reports
 from .isolation import MODES, SandboxUnavailable, choose_isolation, problems
@@ -25,7 +29,9 @@ from .sandbox import Limits
 CHECK_EPILOG = """\
 Runs the public tests on your implementation (starter/ by default) and prints a table of points
 per test and per module, then what went wrong in each failed test. Hidden tests, worth as much
-again, use other inputs and run only when your submission is graded.
+again, use other inputs and run only when your submission is graded. --only runs some tests, as
+pytest -k does: a module (--only activations), part of a test's name (--only relu), or several
+(--only "loss, softmax").
 """
 
 GRADE_EPILOG = """\
@@ -48,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="students: run the public tests on your code", description=CHECK_EPILOG)
     check.add_argument("--impl", type=Path, default=Path("starter"), help="the folder with your six modules (default: starter)")
+    check.add_argument("--only", "-k", metavar="PATTERN", help="run only the tests whose names contain a word of PATTERN (a module, or part of a test's name)")
     add_sandbox_options(check)
 
     grade = commands.add_parser("grade", help="instructors: grade submissions", description=GRADE_EPILOG)
@@ -57,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--public-only", action="store_true", help="run only the public tests")
     grade.add_argument("--batch", action="store_true", help="treat each PATH as a folder of submissions")
     add_sandbox_options(grade)
+
+    from . import class_report, similarity  # each imports its heavy packages only when it runs
+
+    class_report.add_parser(commands)
+    similarity.add_parser(commands)
+
     return parser
 
 
@@ -97,12 +110,17 @@ def command_check(arguments) -> int:
     if not impl.is_dir():
         print(f"{impl} is not a folder; pass --impl with the folder holding your six modules", file=sys.stderr)
         return 2
-    result = grade_submission(impl, ("public",), arguments.isolation, limits_from(arguments), untrusted=False)
+    try:
+        only = matching_tests(arguments.only) if arguments.only is not None else None
+    except NoTestMatches as problem:
+        print(problem, file=sys.stderr)
+        return 2
+    result = grade_submission(impl, ("public",), arguments.isolation, limits_from(arguments), untrusted=False, only=only)
     rubric = load_rubric()
     print(score_table(result))
     print()
     print(f"Public tests: {result.score:g} / {result.max_score:g}. Hidden tests with other inputs add "
-          f"{rubric.points(variants=('hidden',)):g} more points when your submission is graded.")
+          f"{hidden_points(only, rubric):g} more points when your submission is graded.")
     details = failure_details(result)
     if details:
         print("\nWhat to fix:")
@@ -113,26 +131,6 @@ def command_check(arguments) -> int:
         print("\nYour code printed:\n" + result.printed[:2000])
     print(f"\n({time.monotonic() - started:.1f} s; sandbox: {result.isolation})")
     return 0
-
-
-class Progress:
-    """A progress line on standard error: a bar on a terminal, one line per submission otherwise."""
-
-    def __init__(self, total: int):
-        self.total, self.done, self.started = total, 0, time.monotonic()
-        self.tty = sys.stderr.isatty()
-
-    def update(self, result: GradeResult) -> None:
-        self.done += 1
-        elapsed = time.monotonic() - self.started
-        if self.tty:
-            filled = int(30 * self.done / self.total)
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total}  {elapsed:.0f} s")
-            if self.done == self.total:
-                sys.stderr.write("\n")
-        else:
-            sys.stderr.write(f"[{self.done}/{self.total}] {result.submission_id}: {result.score:g} / {result.max_score:g} ({result.status})\n")
-        sys.stderr.flush()
 
 
 def command_grade(arguments) -> int:
@@ -152,7 +150,7 @@ def command_grade(arguments) -> int:
     ids = intake.unique_ids(paths)
     out: Path = arguments.out
     out.mkdir(parents=True, exist_ok=True)
-    progress = Progress(len(paths))
+    progress = BatchProgress(len(paths))
 
     def on_result(result: GradeResult) -> None:
         write_submission_reports(result, out)
@@ -176,13 +174,19 @@ def command_grade(arguments) -> int:
     if len(results) == 1:
         print(summary_header(results[0]))
         print(score_table(results[0]))
-    unreadable = sum(1 for result in results if result.problem)
-    mean = sum(result.score for result in results) / len(results)
+    seconds = time.monotonic() - started
+    graded = [result for result in results if not result.problem]
+    ungradable = [result.submission_id for result in results if result.problem]
+    mean = f"mean score {sum(r.score for r in graded) / len(graded):.2f} / {results[0].max_score:g}" if graded else "no mean score"
     print(f"sandbox: {results[0].isolation}")
-    print(
-        f"graded {len(results) - unreadable}, failed {unreadable}, mean score {mean:.2f} / {results[0].max_score:g} "
-        f"in {time.monotonic() - started:.1f} s; results in {out}/ (gradebook: {gradebook})"
-    )
+    print(f"graded {len(graded)}, {mean} in {seconds:.1f} s; results in {out}/ (gradebook: {gradebook})")
+    if ungradable:
+        print(f"could not grade {len(ungradable)} (not in the mean; each feedback.md says why): {', '.join(ungradable)}")
+    from .class_report import after_grading
+
+    note = after_grading(out, results, seconds, arguments.jobs)
+    if note:
+        print(note)
     return 0
 
 
@@ -196,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     arguments = build_parser().parse_args(argv)
+    if hasattr(arguments, "run"):  # commands that need no sandbox: report, similarity
+        return arguments.run(arguments)
     try:
         if arguments.command == "check":
             return command_check(arguments)

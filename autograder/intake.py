@@ -96,11 +96,34 @@ def decode_check(name: str, data: bytes, notes: list[str]) -> bytes | None:
     return data
 
 
-def summarize_ignored(ignored: list[str], notes: list[str]) -> None:
+def summarize_ignored(ignored: list[str], notes: list[str], clutter: set[str] = frozenset()) -> None:
     python_files = sorted({name for name in ignored if name.endswith(".py") and name != "__init__.py"})
     if python_files:
         shown = ", ".join(python_files[:6]) + (" ..." if len(python_files) > 6 else "")
         notes.append(f"only the six module files are graded; ignored: {printable(shown)}")
+    if clutter:
+        shown = ", ".join(sorted(clutter)[:6]) + (" ..." if len(clutter) > 6 else "")
+        notes.append(f"ignored as clutter, not code: {printable(shown)}")
+
+
+def clutter_name(parts: tuple[str, ...]) -> str:
+    """How an ignored entry is listed: its first clutter folder (with a slash), or the file."""
+    for part in parts[:-1]:
+        if part in IGNORED_FOLDERS or part.startswith("."):
+            return part + "/"
+    return "._* files (macOS metadata)" if parts[-1].startswith("._") else parts[-1]
+
+
+def describe_location(chosen: dict[str, PurePosixPath], notes: list[str]) -> None:
+    """Say where the graded modules were found (one folder, or several)."""
+    folders: dict[str, list[str]] = {}
+    for name, path in sorted(chosen.items()):
+        folders.setdefault(str(path.parent), []).append(name.removesuffix(".py"))
+    if len(folders) == 1:
+        folder = next(iter(folders))
+        notes.append("modules found at the top of the submission" if folder == "." else f"modules found in {printable(folder)}/")
+    elif folders:
+        notes.append(printable("modules found in " + "; ".join(f"{folder}/ ({', '.join(names)})" for folder, names in folders.items())))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -111,8 +134,10 @@ def summarize_ignored(ignored: list[str], notes: list[str]) -> None:
 def read_folder(folder: Path, submission: Submission) -> None:
     candidates: dict[str, list[PurePosixPath]] = {}
     ignored: list[str] = []
+    clutter: set[str] = set()
     seen = 0
     for root, folders, files in os.walk(folder, followlinks=False):
+        clutter.update(name + "/" for name in folders if name in IGNORED_FOLDERS or name.startswith("."))
         folders[:] = sorted(name for name in folders if name not in IGNORED_FOLDERS and not name.startswith("."))
         for name in sorted(files):
             seen += 1
@@ -122,6 +147,7 @@ def read_folder(folder: Path, submission: Submission) -> None:
             path = Path(root) / name
             relative = PurePosixPath(path.relative_to(folder).as_posix())
             if name.startswith("._"):
+                clutter.add(clutter_name((name,)))
                 continue
             if name not in MODULE_FILES:
                 ignored.append(name)
@@ -131,12 +157,14 @@ def read_folder(folder: Path, submission: Submission) -> None:
                 submission.notes.append(f"{printable(str(relative))} is a link or a special file and was not graded")
                 continue
             candidates.setdefault(name, []).append(relative)
-    for name, relative in choose(candidates, submission.notes).items():
+    chosen = choose(candidates, submission.notes)
+    describe_location(chosen, submission.notes)
+    for name, relative in chosen.items():
         with open(folder / relative, "rb") as source:
             data = decode_check(str(relative), source.read(MAX_MODULE_BYTES + 1), submission.notes)
         if data is not None:
             submission.modules[name] = data
-    summarize_ignored(ignored, submission.notes)
+    summarize_ignored(ignored, submission.notes, clutter)
 
 
 def entry_problem(info: zipfile.ZipInfo) -> str | None:
@@ -177,6 +205,7 @@ def read_zip(archive_path: Path, submission: Submission) -> None:
         candidates: dict[str, list[PurePosixPath]] = {}
         by_path: dict[PurePosixPath, zipfile.ZipInfo] = {}
         ignored: list[str] = []
+        clutter: set[str] = set()
         for info in entries:
             if info.is_dir():
                 continue
@@ -186,13 +215,16 @@ def read_zip(archive_path: Path, submission: Submission) -> None:
                 continue
             path = PurePosixPath(info.filename.replace("\\", "/"))
             if is_ignored(path.parts):  # macOS metadata, hidden folders, caches: clutter, not code
+                clutter.add(clutter_name(path.parts))
                 continue
             if path.name not in MODULE_FILES:
                 ignored.append(path.name)
                 continue
             candidates.setdefault(path.name, []).append(path)
             by_path[path] = info
-        for name, path in choose(candidates, submission.notes).items():
+        chosen = choose(candidates, submission.notes)
+        describe_location(chosen, submission.notes)
+        for name, path in chosen.items():
             info = by_path[path]
             if info.file_size > MAX_MODULE_BYTES:
                 submission.notes.append(f"{printable(str(path))} is larger than {MAX_MODULE_BYTES // 1024} KiB and was not graded")
@@ -206,7 +238,7 @@ def read_zip(archive_path: Path, submission: Submission) -> None:
             data = decode_check(str(path), data, submission.notes)
             if data is not None:
                 submission.modules[name] = data
-        summarize_ignored(ignored, submission.notes)
+        summarize_ignored(ignored, submission.notes, clutter)
 
 
 def read_submission(path: Path) -> Submission:
@@ -279,7 +311,8 @@ def expand(paths: list[Path], batch: bool) -> list[Path]:
     return found
 
 
-RESERVED_IDS = {"gradebook.csv"}  # names the grader writes next to the submissions' folders
+# Names the grader writes next to the submissions' folders (gradebook, class report, run log).
+RESERVED_IDS = {"gradebook.csv", "report.html", "report-figures", "runs.json"}
 
 
 def unique_ids(paths: list[Path]) -> list[str]:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["bench_training.py", "bench_grading.py", "bench_batch.py", "bench_fairness.py", "bench_lessons.py", "bench_confine.py"]
+BENCHMARKS = ["bench_training.py", "bench_grading.py", "bench_batch.py", "bench_fairness.py", "bench_lessons.py", "bench_confine.py", "bench_platform.py"]
 
 
 def main() -> int:

@@ -1,6 +1,7 @@
-"""Build the two bundles: dist/student.zip for students, dist/gradescope.zip for Gradescope.
+"""Build the bundles: dist/student.zip for students, dist/gradescope.zip for Gradescope, and
+dist/prairielearn/ for PrairieLearn.
 
-Usage: python scripts/make_dist.py student|gradescope [--out DIR]
+Usage: python scripts/make_dist.py student|gradescope|prairielearn [--out DIR]
 
 student.zip     starter/, the student notebooks, data/, the handout (markdown, HTML, figures), the
                 report template (report/), and the public half of the grader (checks, harness,
@@ -8,6 +9,11 @@ student.zip     starter/, the student notebooks, data/, the handout (markdown, H
                 or outputs, and no generator of them (tests/test_dist.py proves it).
 gradescope.zip  setup.sh and run_autograder at the root, the whole grader with the public and hidden
                 reference outputs, pristine starter stubs, and the pinned packages grading needs.
+
+prairielearn/   a question (questions/nn-assignment/: info.json with external grading, question.html)
+                and its grader (serverFilesCourse/nn_grader/: run.sh, the whole grader as for
+                Gradescope, and vendor/ with pytest and its pure-Python dependencies, which
+                PrairieLearn's Python image lacks), to copy into a course.
 
 Both archives are reproducible: sorted entries, fixed timestamps.
 """
@@ -19,8 +25,10 @@ import importlib.util
 import io
 import json
 import re
+import shutil
 import sys
 import tempfile
+import uuid
 import zipfile
 from importlib import metadata
 from pathlib import Path
@@ -119,7 +127,76 @@ def gradescope_files() -> dict[str, bytes]:
     return files
 
 
-EXECUTABLE = re.compile(r"(^|/)(setup\.sh|run_autograder)$")
+PL_QUESTION = "nn-assignment"
+PL_GRADER = "nn_grader"
+PL_TIMEOUT = 120  # seconds PrairieLearn allows a grading job; run.sh stops a submission after 60
+
+
+def vendored(roots: list[str], leave_out: set[str]) -> dict[str, bytes]:
+    """The installed files of ``roots`` and everything they need, but ``leave_out``, as a
+    site-packages folder; pure Python only (the image's Python may be another version)."""
+    wanted, todo = set(), list(roots)
+    while todo:
+        name = re.sub(r"[-_.]+", "-", todo.pop()).lower()
+        if name in wanted or name in leave_out:
+            continue
+        wanted.add(name)
+        for requirement in map(Requirement, metadata.requires(name) or []):
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(requirement.name)
+    files = {}
+    for name in sorted(wanted):
+        distribution = metadata.distribution(name)
+        for entry in distribution.files or []:
+            path = str(entry)
+            if path.startswith("..") or "__pycache__" in path or path.endswith((".pyc", "RECORD", "INSTALLER", "REQUESTED")):
+                continue
+            if path.endswith((".so", ".pyd", ".dylib")):
+                raise SystemExit(f"{name} is not pure Python ({path}); it cannot be vendored for PrairieLearn")
+            files[path] = Path(distribution.locate_file(entry)).read_bytes()
+    return files
+
+
+def prairielearn_info() -> dict:
+    return {
+        "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, "nn-assignment/prairielearn/question")),
+        "title": "Feed-forward neural network in NumPy",
+        "topic": "Neural networks",
+        "tags": ["code", "numpy", "autograded"],
+        "type": "v3",
+        "singleVariant": True,
+        "gradingMethod": "External",
+        "externalGradingOptions": {
+            "image": "prairielearn/grader-python",
+            "serverFilesCourse": [f"{PL_GRADER}/"],
+            "entrypoint": f"/grade/serverFilesCourse/{PL_GRADER}/run.sh",
+            "timeout": PL_TIMEOUT,
+        },
+    }
+
+
+def prairielearn_files() -> dict[str, bytes]:
+    templates = BUNDLE_TEMPLATES / "prairielearn"
+    grader = f"serverFilesCourse/{PL_GRADER}"
+    files = {f"{grader}/{path}": data for path, data in grader_files(("public", "fresh", "hidden")).items()}
+    files.update({f"{grader}/vendor/{path}": data for path, data in vendored(["pytest"], {"numpy"}).items()})
+    files[f"{grader}/run.sh"] = (templates / "run.sh").read_bytes()
+    files[f"questions/{PL_QUESTION}/info.json"] = (json.dumps(prairielearn_info(), indent=2) + "\n").encode()
+    files[f"questions/{PL_QUESTION}/question.html"] = (templates / "question.html").read_bytes()
+    files["README.md"] = (templates / "README.md").read_bytes()
+    return files
+
+
+def write_folder(files: dict[str, bytes], folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    for path, data in sorted(files.items()):
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        target.chmod(0o755 if EXECUTABLE.search(path) else 0o644)
+
+
+EXECUTABLE = re.compile(r"(^|/)(setup\.sh|run_autograder|run\.sh)$")
 
 
 def zip_bytes(files: dict[str, bytes]) -> bytes:
@@ -135,11 +212,17 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("bundle", choices=("student", "gradescope"))
+    parser.add_argument("bundle", choices=("student", "gradescope", "prairielearn"))
     parser.add_argument("--out", type=Path, default=ROOT / "dist", help="output folder (default: dist/)")
     arguments = parser.parse_args()
-    files = student_files() if arguments.bundle == "student" else gradescope_files()
     arguments.out.mkdir(parents=True, exist_ok=True)
+    if arguments.bundle == "prairielearn":
+        target = arguments.out / "prairielearn"
+        files = prairielearn_files()
+        write_folder(files, target)
+        print(f"wrote {target}/ ({len(files)} files): copy questions/ and serverFilesCourse/ into a course")
+        return 0
+    files = student_files() if arguments.bundle == "student" else gradescope_files()
     target = arguments.out / f"{arguments.bundle}.zip"
     target.write_bytes(zip_bytes(files))
     print(f"wrote {target} ({len(files)} files, {target.stat().st_size // 1024} KiB)")

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# PrairieLearn runs this (as root, in the prairielearn/grader-python container, without network) for
+# every submission: grade the six files in /grade/student and write /grade/results/results.json.
+# The student's code runs in a sandbox as an unprivileged user; the grader's own files (the hidden
+# reference outputs among them) are made unreadable to that user first.
+set -uo pipefail
+ROOT="${PL_GRADE_ROOT:-/grade}"                # the tests point this at a temporary root
+GRADER="$(cd "$(dirname "$0")" && pwd)"
+PYTHON="${NN_GRADER_PYTHON:-python3}"          # the image's Python (numpy included)
+ISOLATION="${NN_GRADER_ISOLATION:-auto}"       # passed to the grader as it is: see --isolation
+TIMEOUT="${NN_GRADER_TIMEOUT:-60}"             # seconds per submission; keep it under info.json's timeout
+RESULTS="$ROOT/results"
+
+# PrairieLearn copies serverFilesCourse/ to $ROOT/serverFilesCourse and again to $ROOT/shared.
+for folder in "$ROOT/serverFilesCourse" "$ROOT/shared" "$ROOT/tests" "$ROOT/data" "$GRADER"; do
+  [ -e "$folder" ] && chmod -R go-rwx "$folder"
+done
+mkdir -p "$RESULTS" && chmod 700 "$RESULTS"
+work=$(mktemp -d) && chmod 700 "$work"
+
+cd "$GRADER"
+export PYTHONPATH="$GRADER/vendor"               # pytest and what it needs: the image has no pytest
+"$PYTHON" -m autograder grade "$ROOT/student" --out "$work/out" --jobs 1 --timeout "$TIMEOUT" \
+  --isolation "$ISOLATION" >"$work/log.txt" 2>"$work/errors.txt"
+status=$?
+"$PYTHON" -m autograder.prairielearn "$work/out/student/results.json" "$RESULTS/results.json" \
+  --status "$status" --errors "$work/errors.txt" \
+  || printf '%s\n' '{"gradable": false, "message": "The autograder itself failed; this attempt does not count. Please tell your course staff."}' >"$RESULTS/results.json"
+cat "$work/log.txt" "$work/errors.txt"           # the job's log, for course staff
+rm -rf "$work"
+exit 0
