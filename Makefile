@@ -9,7 +9,9 @@ STAMP := $(VENV)/.installed
 # grading
 OUT ?= grades
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-TIMEOUT ?= 60
+TIMEOUT ?= 600
+# the sandbox: auto (bubblewrap, else Landlock), or bubblewrap, landlock, process (NOT safe: trusted code only)
+ISOLATION ?= auto
 SUBMISSIONS ?=
 SUBMISSION ?=
 # checking: the tree `make check` runs the public tests on, and ONLY=pattern to run some of them
@@ -30,7 +32,8 @@ help:
 	@echo "  make grade                  grade the sample submissions in examples/submissions/"
 	@echo "  make grade SUBMISSION=p     grade one submission (a .zip or a folder)"
 	@echo "  make grade SUBMISSIONS=d    grade every .zip / folder inside d"
-	@echo "                              (OUT=$(OUT) JOBS=$(JOBS) TIMEOUT=$(TIMEOUT) seconds per submission);"
+	@echo "                              (OUT=$(OUT) JOBS=$(JOBS) TIMEOUT=$(TIMEOUT) seconds per submission at most;"
+	@echo "                              ISOLATION=$(ISOLATION): auto, bubblewrap, landlock, or process for trusted code)"
 	@echo "                              after a batch, OUT/report.html is the class report"
 	@echo "  make report                 rebuild OUT/report.html from the results in OUT"
 	@echo "  make similarity SUBMISSIONS=d  pairs of submissions sharing unusually much code (similarity/)"
@@ -68,11 +71,11 @@ check: $(STAMP)
 
 grade: $(STAMP)
 ifneq ($(SUBMISSION),)
-	$(PY) -m autograder grade "$(SUBMISSION)" --out $(OUT) --jobs $(JOBS) --timeout $(TIMEOUT)
+	$(PY) -m autograder grade "$(SUBMISSION)" --out $(OUT) --jobs $(JOBS) --timeout $(TIMEOUT) --isolation $(ISOLATION)
 else ifneq ($(SUBMISSIONS),)
-	$(PY) -m autograder grade --batch "$(SUBMISSIONS)" --out $(OUT) --jobs $(JOBS) --timeout $(TIMEOUT)
+	$(PY) -m autograder grade --batch "$(SUBMISSIONS)" --out $(OUT) --jobs $(JOBS) --timeout $(TIMEOUT) --isolation $(ISOLATION)
 else
-	$(PY) -m autograder grade --batch examples/submissions --out $(OUT) --jobs $(JOBS) --timeout $(TIMEOUT)
+	$(PY) -m autograder grade --batch examples/submissions --out $(OUT) --jobs $(JOBS) --timeout $(TIMEOUT) --isolation $(ISOLATION)
 endif
 
 report: $(STAMP)

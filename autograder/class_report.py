@@ -44,8 +44,8 @@ KINDS = {
 # follow the sandbox's and the plugin's messages; tests/test_class_report.py grades submissions
 # that hit each limit, so a change of wording there fails that test instead of emptying the table.
 LIMITS = (
-    ("memory", re.compile(r"more than \d+ MiB of memory|MemoryError")),
-    ("time", re.compile(r"timed out after|time limit for the whole submission ran out|CPU time limit")),
+    ("memory", re.compile(r"more than \d+ MiB of memory|MemoryError|more than \d+ MiB of files")),
+    ("time", re.compile(r"ran past the time limit|did not finish within|grading time limit for the whole submission ran out|CPU time limit")),
     ("import failed", re.compile(r"could not be imported")),
     ("crash", re.compile(r"^CRASHED", re.M)),
 )

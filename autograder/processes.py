@@ -25,7 +25,11 @@ def become_subreaper() -> None:
 def process_table():
     """One dict per process: pid, ppid, session, uid, state, resident pages (rss_pages) and the CPU
     time it and its reaped children used (cpu_ticks, in clock ticks)."""
-    for entry in os.scandir("/proc"):
+    try:
+        entries = list(os.scandir("/proc"))
+    except OSError:  # no /proc (macOS): nothing to find, the session kill still applies
+        return
+    for entry in entries:
         if entry.name.isdigit():
             info = process_info(int(entry.name))
             if info is not None:

@@ -28,10 +28,23 @@ LOOP_NODES = {
     ast.DictComp: "a dict comprehension",
     ast.GeneratorExp: "a generator expression",
 }
-LOOPING_CALLS = {
-    "map", "filter", "vectorize", "apply_along_axis", "apply_over_axes", "frompyfunc", "fromiter",
-    "reduce", "starmap", "accumulate",
-}
+# Calls that loop in Python: by bare name, or as an attribute (of any object, or of one module only:
+# functools.reduce loops, np.add.reduce does not).
+LOOPING_NAMES = {"map", "filter", "reduce", "starmap", "accumulate", "vectorize", "apply_along_axis", "frompyfunc", "fromiter"}
+LOOPING_ATTRIBUTES = {"vectorize": None, "apply_along_axis": None, "apply_over_axes": None, "frompyfunc": None, "fromiter": None,
+                      "reduce": "functools", "starmap": "itertools", "accumulate": "itertools"}
+
+
+def looping_call(node: ast.Call) -> str | None:
+    """The name of the looping function ``node`` calls, if it calls one."""
+    call = node.func
+    if isinstance(call, ast.Name) and call.id in LOOPING_NAMES:
+        return call.id
+    if isinstance(call, ast.Attribute) and call.attr in LOOPING_ATTRIBUTES:
+        module = LOOPING_ATTRIBUTES[call.attr]
+        if module is None or (isinstance(call.value, ast.Name) and call.value.id == module):
+            return call.attr
+    return None
 MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
 ALLOWED_IMPORTS = frozenset(sys.stdlib_module_names) | {"numpy"}
 CPU_SECONDS = 5
@@ -124,8 +137,8 @@ def loops_reachable(index: Index, module: str, qualified_name: str) -> list[str]
             if type(node) in LOOP_NODES:
                 found.append(f"{LOOP_NODES[type(node)]} at line {node.lineno} (in {label})")
             elif isinstance(node, ast.Call):
-                called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
-                if called in LOOPING_CALLS:
+                called = looping_call(node)
+                if called:
                     found.append(f"a call to {called} at line {node.lineno} (in {label})")
                 for target in _callees(index, function_module, name, node):
                     if target in path:
@@ -174,9 +187,12 @@ def analyse(sources: dict[str, bytes], functions: dict[str, list[str]]) -> dict:
 def analyse_with_limits(sources: dict[str, bytes], functions: dict[str, list[str]]) -> dict:
     """``analyse`` in a forked child with CPU, memory and time limits; {"error": why} when it could
     not finish. Where there is no fork (Windows), it runs here."""
-    if not hasattr(os, "fork"):
+    try:
+        import resource  # POSIX only: without it (or fork), the work is bounded by size alone
+    except ImportError:
+        resource = None
+    if resource is None or not hasattr(os, "fork"):
         return analyse(sources, functions)
-    import resource
     import select
     import signal
     import time

@@ -86,7 +86,7 @@ def grader_files(variants: tuple[str, ...]) -> dict[str, bytes]:
         for path in sorted((ROOT / "autograder").iterdir())
         if path.is_file() and path.suffix in (".py", ".toml") and path.name not in GRADER_LEFT_OUT
     }
-    for folder in ("checks", "harness"):
+    for folder in ("checks", "harness", "isolation"):
         files.update(tree(f"autograder/{folder}"))
     manifest = json.loads((ROOT / "autograder" / "reference" / "manifest.json").read_text())
     kept = {path: digest for path, digest in manifest.items() if path.split("/", 1)[0] in variants}

@@ -104,7 +104,7 @@ def test_failure_rates_and_likely_causes_match_the_planted_submissions(graded):
     assert table["loss.mse_forward"][1:4] == ["17%", "17%", "17%"]  # only the starter
     assert table["util.one_hot"][1] == "33%"  # the starter and import_fails
     bias = table["layers.backward_bias"]
-    assert bias[1] == "50%"  # starter, memory_hog, bias_mean
+    assert bias[1] == "33%"  # starter and bias_mean (memory_hog's forward is not called by backward tests)
     assert "averages dZ over the batch" in bias[4] and "(1)" in bias[4]
 
 

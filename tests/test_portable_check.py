@@ -1,7 +1,7 @@
 """The student check as students meet it: the student README's commands, run verbatim in the
 unpacked bundle by an ordinary user on a fresh virtualenv (Debian's Python, no `make`); then the
-same check with `fcntl` and `resource` unimportable, as on Windows, where a student's check must
-not need them; then `make check ONLY=...` and the README's one-line notebook check."""
+same check with `fcntl` and `resource` unimportable (neither is needed by a student's check, so it
+runs where they are missing or different); then `make check ONLY=...` and the README's one-line notebook check."""
 
 from __future__ import annotations
 

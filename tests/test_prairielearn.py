@@ -21,7 +21,7 @@ import pytest
 import mutants
 from autograder.reference import load_references
 from autograder.rubric import load_rubric
-from grader_support import ROOT, isolations, solution_with
+from grader_support import ROOT, isolations, mode_available, solution_with
 
 pytestmark = [
     pytest.mark.slow,
@@ -29,7 +29,7 @@ pytestmark = [
 ]
 GRADER = "serverFilesCourse/nn_grader"
 # The three ways the question meets a sandbox: asked for by name, and auto where bwrap is absent.
-SANDBOXES = [*isolations(), pytest.param("auto-without-bwrap", id="auto-without-bwrap")]
+SANDBOXES = [*isolations(), pytest.param("auto-without-bwrap", id="auto-without-bwrap"), pytest.param("no-safe-mode", id="no-safe-mode")]
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +89,8 @@ def run_question(root: Path, sandbox: str, image_python: str, path_without_bwrap
     env = {**os.environ, "PL_GRADE_ROOT": str(root), "NN_GRADER_PYTHON": image_python, "NN_GRADER_ISOLATION": sandbox}
     if sandbox == "auto-without-bwrap":
         env.update(NN_GRADER_ISOLATION="auto", PATH=path_without_bwrap)
+    if sandbox == "no-safe-mode":  # a container where neither bubblewrap nor Landlock works
+        env.update(NN_GRADER_ISOLATION="auto", PATH=path_without_bwrap, NN_GRADER_SKIP_MODES="bubblewrap,landlock")
     entrypoint = root / GRADER / "run.sh"
     completed = subprocess.run(["bash", str(entrypoint)], capture_output=True, text=True, env=env, timeout=300)
     assert completed.returncode == 0, completed.stderr
@@ -144,7 +146,11 @@ def test_a_correct_submission_gets_full_marks_in_a_valid_results_file(question, 
     validate(document)
     assert document["score"] == 1.0
     assert {"[public]", "[hidden]"} <= {re.search(r"\[\w+\]", test["name"])[0] for test in document["tests"]}
-    assert "Sandbox: process" in document["output"]
+    expected = "landlock" if mode_available("landlock")[0] else "process"
+    assert f"Sandbox: {expected}" in document["output"]
+    fallback = run_question(grade_root(tmp_path / "fallback", question, solution_with(tmp_path / "upload2")), "no-safe-mode", image_python, path_without_bwrap)
+    validate(fallback)
+    assert fallback["score"] == 1.0 and "Sandbox: process" in fallback["output"], "no safe mode: the explicit process mode"
 
 
 @pytest.mark.parametrize("sandbox", SANDBOXES)
@@ -167,7 +173,10 @@ def test_student_code_cannot_read_the_grader(question, image_python, path_withou
     assert "spy: " in outputs and "READ" not in outputs, re.findall(r"spy: .*", outputs)[:1]
     util_points = load_rubric().points("util")
     assert document["score"] == pytest.approx((load_rubric().total - util_points) / load_rubric().total)
-    expected = "bubblewrap" if sandbox == "bubblewrap" else "process"
+    if sandbox in ("bubblewrap", "landlock", "process"):
+        expected = sandbox
+    else:  # auto: Landlock where bubblewrap is missing, the explicit process mode where both are
+        expected = "landlock" if sandbox == "auto-without-bwrap" and mode_available("landlock")[0] else "process"
     assert f"Sandbox: {expected}" in document["output"]
 
 

@@ -232,12 +232,13 @@ def confine_self(settings: dict, identity: dict | None) -> None:
     """Apply what the plan asks for, in the order the kernel needs, before NumPy starts a thread
     and before any submission code runs: no new privileges, Landlock, the uid drop, seccomp."""
     settings = settings or {}
-    if not settings and not identity:
-        return
+    landlock, seccomp = settings.get("landlock"), settings.get("seccomp")
+    if not (landlock or seccomp or identity):
+        return  # nothing to apply (a platform without these, say macOS)
     import confine  # next to this file
 
-    confine.set_no_new_privs()
-    landlock = settings.get("landlock")
+    if landlock or seccomp:
+        confine.set_no_new_privs()
     if landlock:
         confine.restrict_filesystem_and_more(
             landlock["read_exec"], landlock["read_only"], landlock["list_only"], landlock["read_write"],
@@ -245,7 +246,7 @@ def confine_self(settings: dict, identity: dict | None) -> None:
         )
     if identity:
         drop_privileges(identity, keep_read_search=bool(landlock) and identity.get("keep_read_search", False))
-    if settings.get("seccomp"):
+    if seccomp:
         confine.install_seccomp_filter()
 
 

@@ -91,7 +91,7 @@ def with_given_forward(layer_cls, activation):
     cache as the contract says, so that a backward that reruns ``self.forward`` gets it right."""
 
     def forward(self, X):
-        Z = X @ self.parameters["W"] + self.parameters["b"]
+        Z = np.add(np.matmul(X, self.parameters["W"]), self.parameters["b"])
         self.cache["X"], self.cache["Z"] = X, Z
         return activation.forward(Z)
 

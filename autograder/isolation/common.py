@@ -152,8 +152,12 @@ def is_within(path: Path, folder: Path) -> bool:
 
 
 def limit_resources(limits, drops_privileges: bool):
-    """A preexec function setting the child's resource limits (inherited by anything it starts)."""
-    import resource  # POSIX only: imported when a sandbox actually starts
+    """A preexec function setting the child's resource limits (inherited by anything it starts);
+    None where the platform has no rlimits (the grader's own monitoring still applies)."""
+    try:
+        import resource  # POSIX only: imported when a sandbox actually starts
+    except ImportError:
+        return None
 
     cpu = int(limits.total_seconds) + 5
 
