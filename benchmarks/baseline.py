@@ -16,6 +16,7 @@ from autograder import grading  # noqa: E402
 from autograder.plugin import GradingPlugin, run_checks  # noqa: E402
 from autograder.rubric import load_rubric  # noqa: E402
 from autograder.sandbox import CaseOutcome, SandboxRun  # noqa: E402
+from autograder.static import analyse  # noqa: E402
 
 MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
 
@@ -34,18 +35,19 @@ def grade_in_process(variants=("public", "hidden")) -> tuple[float, float]:
     __import__("solution")  # the package under test, imported here on purpose (never in the grader)
     probes = load_probes()
     modules = {module: sys.modules[f"solution.{module}"] for module in MODULES}
-    files = {str(ROOT / "solution" / f"{module}.py") for module in MODULES}
     runs = grading.run_variants(variants)
-    cases, inputs = grading.plan_cases(runs)
+    cases, phases = grading.plan_cases(runs)
+    inputs = {name: value for phase in phases for name, value in phase.items()}
     started = time.perf_counter()
     outcomes = {}
     for case in cases:
-        probe = probes.Probe(case["args"], inputs, prefix=f"{case['id']}/", student_files=files)
+        probe = probes.Probe(case["args"], inputs, prefix=f"{case['id']}/")
         probes.PROBES[case["kind"]](modules, probe)
         outcomes[case["id"]] = CaseOutcome("ok", outputs=probe.outputs, notes=probe.notes)
-    run = SandboxRun(outcomes, {module: ("ok", "") for module in MODULES}, "none", "", 0)
-    sources = {module: (ROOT / "solution" / f"{module}.py").read_text() for module in MODULES}
-    plugin = GradingPlugin(load_rubric(), runs, grading.TWINS, run, {v: grading.references_for(v) for v in runs}, set(), sources)
+    run = SandboxRun(outcomes, {module: ("ok", "") for module in MODULES}, "none", "")
+    sources = {module: (ROOT / "solution" / f"{module}.py").read_bytes() for module in MODULES}
+    analysis = analyse(sources, grading.vectorised_functions(runs))
+    plugin = GradingPlugin(load_rubric(), runs, grading.TWINS, run, {v: grading.references_for(v) for v in runs}, set(), analysis)
     results = run_checks(plugin)
     seconds = time.perf_counter() - started
     score = sum(

@@ -63,7 +63,7 @@ def format_code(code: str, context: Context) -> str:
     """Attack code with the context filled in (``{ROOT}``, ``{BATCH}``, ``{OUT}``, ...)."""
     replacements = {
         "{ROOT}": repr(str(ROOT)), "{BATCH}": repr(str(context.batch)), "{OUT}": repr(str(context.out)),
-        "{TCP}": str(context.tcp_port), "{UDP}": str(context.udp_port), "{TOKEN}": repr(context.token),
+        "{TCP}": str(context.tcp_port), "{UDP}": str(context.udp_port), "{TOKEN}": context.token,  # hex: safe in names
     }
     code = textwrap.dedent(code)
     for key, value in replacements.items():
@@ -100,7 +100,9 @@ except OSError as _error:
 import sys as _sys
 _sys.path[:0] = [{ROOT}, "/autograder/source"]
 try:
-    from solution.activations import Sigmoid, TanH, ReLU, SoftMax  # noqa
+    from solution.activations import Sigmoid as _Sigmoid
+    import numpy as _np
+    _Sigmoid().forward(_np.zeros((1, 1)))  # the real solution, not a placeholder the import rule gave
     print("LEAKED solution import", flush=True)
 except Exception as _error:
     print("DENIED solution import", type(_error).__name__, flush=True)
@@ -109,8 +111,14 @@ except Exception as _error:
 _try_read(_os.path.join({BATCH}, "honest_a", "activations.py"), "classmate's code")
 _try_read(_os.path.join({OUT}, "honest_a", "results.json"), "classmate's results")
 _try_read(_os.path.join({OUT}, "gradebook.csv"), "gradebook")
-for _pid in (_os.getppid(), 1):
-    _try_read(f"/proc/{_pid}/cmdline", f"command line of {_pid}")
+for _pid in {_os.getppid(), 1}:  # the grader's command line names the batch folder
+    try:
+        with open(f"/proc/{_pid}/cmdline", "rb") as _handle:
+            _line = _handle.read().decode(errors="replace")
+        _found = [_path for _path in ({BATCH}, {OUT}, {ROOT}) if _path in _line]
+        print("LEAKED" if _found else "SAW", f"command line of {_pid}", _found, flush=True)
+    except OSError as _error:
+        print("DENIED command line of", _pid, type(_error).__name__, flush=True)
 try:
     _stages = [name for name in _os.listdir("/tmp") if name.startswith("nn-sandbox-")]
     for _stage in _stages:
@@ -134,17 +142,21 @@ for _path in (_os.path.join({OUT}, "gradebook.csv"), _os.path.join({OUT}, "hones
         print("DENIED", _path, type(_error).__name__, flush=True)
 """}),
     # -- acting on the grader and the machine ---------------------------------------------------
-    Attack("signals_the_grader", "solution", safe_modes_only=True, broken=("model",), functions={"NeuralNetworkModel.predict": ("model", """
+    Attack("signals_the_grader", "solution", safe_modes_only=True, may_lose=("model",), functions={"NeuralNetworkModel.predict": ("model", """
 def predict(self, X):
     import os, signal
-    for pid in (os.getppid(), 1):
+    for pid in {os.getppid(), 1} - {0, os.getpid()}:  # the grader, and init (not itself: pid 1 under bubblewrap)
         for number in (signal.SIGSTOP, signal.SIGKILL):
             try:
                 os.kill(pid, number)
                 print("REACHED", pid, number, flush=True)
             except OSError as error:
                 print("DENIED signal", pid, type(error).__name__, flush=True)
-    os.kill(-1, signal.SIGKILL)  # everything it may signal: in a sandbox, only itself
+    try:
+        os.kill(-1, signal.SIGSTOP)  # everything it may signal but itself: in a sandbox, nothing
+        print("SIGSTOP to every process it may signal", flush=True)
+    except OSError as error:
+        print("DENIED signal -1", type(error).__name__, flush=True)
     return np.argmax(self.forward(X), axis=1)
 """)}),
     Attack("starts_processes", "solution", safe_modes_only=True, functions={"SGD.step": ("optimizer", """

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from autograder.isolation import make_mode
 from autograder.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -169,3 +169,18 @@ def test_on_gradescope_student_code_cannot_read_the_grader(tmp_path, isolation):
     messages = "\n".join(test["output"] for test in document["tests"])
     assert "spy: " in messages and "READ" not in messages, re.findall(r"spy: .*", messages)[:1]
     assert document["score"] == 100 - 12
+
+
+def test_gradescope_setup_takes_the_first_python_that_actually_runs(tmp_path):
+    """setup.sh's choice of interpreter, run as written: a python3.13 on the PATH that does not run
+    (a broken alternative, say) is passed over for a python3.12 that does."""
+    setup = (ROOT / "scripts" / "bundle" / "gradescope" / "setup.sh").read_text()
+    start, end = setup.index("works() {"), setup.index('if [ -z "$PYTHON" ]; then')
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3.13").write_text("#!/bin/sh\nexit 127\n")
+    (bin_dir / "python3.13").chmod(0o755)
+    (bin_dir / "python3.12").symlink_to(sys.executable)
+    script = setup[start:end] + 'echo "chose $PYTHON"\n'
+    completed = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
+    assert completed.stdout.strip() == "chose python3.12", completed.stdout + completed.stderr

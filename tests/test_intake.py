@@ -145,3 +145,34 @@ def test_a_zip_file_over_the_size_cap_is_refused_unopened(tmp_path, monkeypatch)
     archive = write_zip(tmp_path / "big.zip", {"util.py": "x = 1\n" * 100})
     submission = intake.read_submission(archive)
     assert submission.problem and "more than the" in submission.problem and not submission.modules
+
+
+def test_an_encrypted_entry_is_refused_with_a_note_and_only_its_module_falls_back(tmp_path):
+    path = write_zip(tmp_path / "locked.zip", {f"hw/{module}.py": source for module, source in SOURCES.items()})
+    # Mark hw/loss.py encrypted (bit 0 of its flags, in its local and central headers), as a
+    # password-protected zip would: the grader has no password and must not try.
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        data[archive.getinfo("hw/loss.py").header_offset + 6] |= 0x1
+    central = data.find(b"PK\x01\x02")
+    while central >= 0:
+        name_length = int.from_bytes(data[central + 28 : central + 30], "little")
+        if bytes(data[central + 46 : central + 46 + name_length]) == b"hw/loss.py":
+            data[central + 8] |= 0x1
+        central = data.find(b"PK\x01\x02", central + 4)
+    path.write_bytes(bytes(data))
+    submission = intake.read_submission(path)
+    assert submission.problem is None and submission.missing == ["loss"]
+    assert any("refused 'hw/loss.py': it is encrypted" in note for note in submission.notes), submission.notes
+
+
+def test_a_coding_declaration_other_than_utf8_is_refused_so_python_and_the_grader_read_the_same(tmp_path):
+    folder = tmp_path / "coded"
+    folder.mkdir()
+    for module, source in SOURCES.items():
+        (folder / f"{module}.py").write_text(source)
+    (folder / "util.py").write_bytes(b"# -*- coding: utf-7 -*-\n" + SOURCES["util"].encode())
+    (folder / "loss.py").write_bytes(b"#!/usr/bin/env python\n# coding=utf-8\n" + SOURCES["loss"].encode())
+    submission = intake.read_submission(folder)
+    assert submission.missing == ["util"] and "loss.py" in submission.modules
+    assert any("declares the encoding 'utf-7'" in note for note in submission.notes), submission.notes

@@ -23,7 +23,7 @@ import pytest
 from sklearn.model_selection import train_test_split
 
 import solution
-from solution import SGD, Adam, DataLoader, FullyConnectedLayer, Logger, NeuralNetworkModel, load_dataset, one_hot
+from solution import SGD, Adam, DataLoader, Logger, NeuralNetworkModel, load_dataset, one_hot
 
 SPLIT_SEED = 0
 

@@ -73,7 +73,9 @@ def bubblewrap_command(stage: Path, inner: list[str], hidden: tuple[Path, ...] =
     """bwrap arguments that show the child only the system, the interpreter, NumPy and ``stage``."""
     python = interpreter()
     command = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
-    command += ["--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv"]
+    # --as-pid-1: no bwrap process inside the namespace, whose command line would show the paths
+    # of what it mounts (and covers); nothing can fork there anyway (seccomp), so nothing to reap.
+    command += ["--unshare-cgroup-try", "--as-pid-1", "--die-with-parent", "--new-session", "--clearenv"]
     if os.geteuid() == 0:
         # Root keeps only what the harness needs to drop to the sandbox uid.
         command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
