@@ -75,7 +75,8 @@ def tests(stats, folder: Path) -> str | None:
         for kind, color in KIND_COLORS.items():
             widths = np.array([100 * (entry.rate(variant, (kind,)) or 0.0) for entry in stats])
             label = kind if variant == "public" else None
-            axes.barh(positions + offset, widths, height=0.38, left=left, color=color, alpha=alpha, label=label)
+            drawn = widths > 0  # only the bars there are: drawing empty ones is most of the time
+            axes.barh(positions[drawn] + offset, widths[drawn], height=0.38, left=left[drawn], color=color, alpha=alpha, label=label)
             left += widths
     axes.set_yticks(positions, [entry.test_id for entry in stats], fontsize=8)
     axes.set_xlim(0, 100)

@@ -22,32 +22,33 @@ def become_subreaper() -> None:
             pass
 
 
-def process_table():
-    """One dict per process: pid, ppid, session, uid, state, resident pages (rss_pages) and the CPU
-    time it and its reaped children used (cpu_ticks, in clock ticks)."""
+def process_table(uids: bool = False):
+    """One dict per process: pid, ppid, session, state, resident pages (rss_pages), the CPU time it
+    and its reaped children used (cpu_ticks, in clock ticks), and with ``uids`` its uid (one more
+    system call per process, so only when asked)."""
     try:
         entries = list(os.scandir("/proc"))
     except OSError:  # no /proc (macOS): nothing to find, the session kill still applies
         return
     for entry in entries:
         if entry.name.isdigit():
-            info = process_info(int(entry.name))
+            info = process_info(int(entry.name), uids)
             if info is not None:
                 yield info
 
 
-def process_info(pid: int) -> dict | None:
+def process_info(pid: int, uid: bool = False) -> dict | None:
     try:
         with open(f"/proc/{pid}/stat") as stat_file:
             fields = stat_file.read().rsplit(")", 1)[1].split()
-        uid = os.stat(f"/proc/{pid}").st_uid
+        owner = os.stat(f"/proc/{pid}").st_uid if uid else None
     except (OSError, IndexError):
         return None
     return {
         "pid": pid,
         "ppid": int(fields[1]),
         "session": int(fields[3]),
-        "uid": uid,
+        "uid": owner,
         "state": fields[0],
         "cpu_ticks": sum(int(value) for value in fields[11:15]),  # utime, stime, cutime, cstime
         "rss_pages": int(fields[21]),
@@ -57,12 +58,12 @@ def process_info(pid: int) -> dict | None:
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def kill_processes(selected) -> set[int]:
-    """SIGKILL every process the predicate selects, until none is left (forks may race us).
-    Returns the pids killed."""
+def kill_processes(selected, uids: bool = False) -> set[int]:
+    """SIGKILL every process the predicate selects (given uids, with ``uids``), until none is left
+    (forks may race us). Returns the pids killed."""
     killed: set[int] = set()
     for _ in range(50):
-        victims = [info["pid"] for info in process_table() if info["pid"] != os.getpid() and selected(info)]
+        victims = [info["pid"] for info in process_table(uids) if info["pid"] != os.getpid() and selected(info)]
         victims = [pid for pid in victims if pid not in killed or _alive(pid)]
         if not victims:
             break

@@ -390,7 +390,7 @@ class ChildProcess:
     def members(self, process) -> set[int]:
         """The pids of this sandbox: the child's descendants, its uid's processes (as root), and
         orphans re-parented to the grader since it started."""
-        table = list(process_table())
+        table = list(process_table(uids=self.identity is not None))
         members, grew = {process.pid}, True
         while grew:
             found = {info["pid"] for info in table if info["ppid"] in members}
@@ -407,7 +407,7 @@ class ChildProcess:
         except (ProcessLookupError, PermissionError):
             pass
         if self.identity is not None:
-            kill_processes(lambda info: info["uid"] == self.identity["uid"])
+            kill_processes(lambda info: info["uid"] == self.identity["uid"], uids=True)
         orphans = kill_processes(
             lambda info: info["ppid"] == os.getpid() and info["pid"] != process.pid and info["pid"] not in children_before
         )

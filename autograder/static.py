@@ -50,6 +50,7 @@ ALLOWED_IMPORTS = frozenset(sys.stdlib_module_names) | {"numpy"}
 CPU_SECONDS = 5
 WALL_SECONDS = 20
 MEMORY_BYTES = 1 << 30
+IN_PROCESS_BYTES = 96 << 10  # sources this small (a whole solution is ~30 KiB) parse in milliseconds
 
 
 class Index:
@@ -61,6 +62,7 @@ class Index:
         self.bases: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.imported: dict[str, dict[str, tuple[str, str]]] = {}  # module -> local name -> (module, name)
         self.module_aliases: dict[str, dict[str, str]] = {}  # module -> local name -> sibling module
+        self.cache: dict = {}  # (module, name) -> what direct() found
         for module, tree in trees.items():
             imported, aliases = {}, {}
             for node in tree.body:
@@ -122,29 +124,42 @@ def _callees(index: Index, module: str, name: str, node: ast.AST) -> list[tuple[
     return []
 
 
+def direct(index: Index, where: tuple[str, str]) -> tuple[list[tuple[str, int]], list[tuple[tuple[str, str], int]]]:
+    """What one function holds itself: its loops (description, line) and the calls it makes into
+    the six modules (callee, line). Walked once per function, whatever asks."""
+    if where not in index.cache:
+        function_module, name = where
+        loops, calls = [], []
+        for node in ast.walk(index.functions[where]):
+            if type(node) in LOOP_NODES:
+                loops.append((LOOP_NODES[type(node)], node.lineno))
+            elif isinstance(node, ast.Call):
+                called = looping_call(node)
+                if called:
+                    loops.append((f"a call to {called}", node.lineno))
+                calls += [(target, node.lineno) for target in _callees(index, function_module, name, node)]
+        index.cache[where] = (loops, calls)
+    return index.cache[where]
+
+
 def loops_reachable(index: Index, module: str, qualified_name: str) -> list[str]:
     """Descriptions of every loop (and recursion) reachable from ``module``'s ``qualified_name``."""
     start = (module, qualified_name)
     found, seen, todo = [], set(), [(start, (start,))]
     while todo:
-        (where, path) = todo.pop()
+        where, path = todo.pop()
         if where in seen or where not in index.functions:
             continue
         seen.add(where)
         function_module, name = where
         label = name if function_module == module else f"{name} in {function_module}.py"
-        for node in ast.walk(index.functions[where]):
-            if type(node) in LOOP_NODES:
-                found.append(f"{LOOP_NODES[type(node)]} at line {node.lineno} (in {label})")
-            elif isinstance(node, ast.Call):
-                called = looping_call(node)
-                if called:
-                    found.append(f"a call to {called} at line {node.lineno} (in {label})")
-                for target in _callees(index, function_module, name, node):
-                    if target in path:
-                        found.append(f"recursion: {name} calls {target[1]} at line {node.lineno} (in {label})")
-                    else:
-                        todo.append((target, path + (target,)))
+        loops, calls = direct(index, where)
+        found += [f"{what} at line {line} (in {label})" for what, line in loops]
+        for target, line in calls:
+            if target in path:
+                found.append(f"recursion: {name} calls {target[1]} at line {line} (in {label})")
+            else:
+                todo.append((target, path + (target,)))
     return sorted(set(found))
 
 
@@ -186,7 +201,10 @@ def analyse(sources: dict[str, bytes], functions: dict[str, list[str]]) -> dict:
 
 def analyse_with_limits(sources: dict[str, bytes], functions: dict[str, list[str]]) -> dict:
     """``analyse`` in a forked child with CPU, memory and time limits; {"error": why} when it could
-    not finish. Where there is no fork (Windows), it runs here."""
+    not finish. Sources of ordinary size (IN_PROCESS_BYTES in all), and platforms without fork or
+    rlimits, are analysed here: bounded by their size, they take milliseconds."""
+    if sum(len(source) for source in sources.values()) <= IN_PROCESS_BYTES:
+        return analyse(sources, functions)
     try:
         import resource  # POSIX only: without it (or fork), the work is bounded by size alone
     except ImportError:

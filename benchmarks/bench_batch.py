@@ -1,16 +1,19 @@
 """Grading a class: throughput, latency, memory and the price of the sandbox.
 
-Usage: python benchmarks/bench_batch.py [--copies N] [--jobs J] [--timeout SECONDS]
+Usage: python benchmarks/bench_batch.py [--copies N] [--jobs J] [--timeout SECONDS] [--against COMMIT [--rounds R]]
 
 Builds N copies (200 by default) of the sample submissions: correct, partial, crashing on import,
 with a syntax error, and hanging (an endless loop in DataLoader.__iter__), and grades them with
 `python -m autograder grade --batch --jobs J`. Prints, measured in one run:
   * correct submissions per minute (a batch of correct copies only) and the median wall time per
     submission;
-  * the mixed batch: total time, and the longest a hanging submission took next to its time limit;
+  * the mixed batch: total time, and the longest a hanging submission took (each hanging function
+    costs its per-call limit once);
   * the peak resident memory of a sandbox (as the harness reports it);
   * the sandbox's overhead: seconds per correct submission through the batch (per worker) against
     the same probes and checks run in one process without any sandbox (benchmarks/baseline.py).
+  * with --against COMMIT: the correct batch graded by COMMIT's grader too (a temporary git
+    worktree), runs alternating, and the ratio of the times (issue 9: within 10% of before).
 Targets (issue 4): >= 120 correct submissions per minute on 2 cores, overhead <= 1.5x, peak memory
 per sandbox < 500 MB, a hanging submission costs no more than its time limit.
 The last line is the figures as JSON.
@@ -66,13 +69,32 @@ def make_batch(target: Path, copies: int, mix: dict[str, float], hanging: Path) 
     return kinds
 
 
-def run_batch(folder: Path, out: Path, jobs: int, timeout: float) -> float:
+def run_batch(folder: Path, out: Path, jobs: int, timeout: float, kit: Path = ROOT) -> float:
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "autograder", "grade", "--batch", str(folder), "--out", str(out), "--jobs", str(jobs), "--timeout", str(timeout)],
-        cwd=ROOT, check=True, capture_output=True,
+        cwd=kit, check=True, capture_output=True,
     )
     return time.perf_counter() - started
+
+
+def compare_with(commit: str, folder: Path, jobs: int, rounds: int) -> tuple[float, float]:
+    """Median seconds to grade ``folder`` with this kit and with ``commit``'s grader (a temporary
+    git worktree sharing this virtualenv), runs alternating so that both see the same machine."""
+    with tempfile.TemporaryDirectory() as place:
+        other = Path(place) / "kit"
+        subprocess.run(["git", "worktree", "add", "--detach", str(other), commit], cwd=ROOT, check=True, capture_output=True)
+        try:
+            (other / ".venv").symlink_to(ROOT / ".venv")
+            ours, theirs = [], []
+            for number in range(rounds):
+                for kit, times in ((other, theirs), (ROOT, ours)):
+                    out = Path(place) / f"out-{number}-{len(times)}-{kit.name}"
+                    times.append(run_batch(folder, out, jobs, 600, kit))
+                    shutil.rmtree(out)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(other)], cwd=ROOT, capture_output=True)
+    return statistics.median(ours), statistics.median(theirs)
 
 
 def per_submission_seconds(out: Path) -> dict[str, float]:
@@ -85,7 +107,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--copies", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--timeout", type=float, default=15.0, help="per-submission time limit for the mixed batch")
+    parser.add_argument("--timeout", type=float, default=60.0, help="per-submission safety limit for the mixed batch")
+    parser.add_argument("--against", metavar="COMMIT", help="also grade the correct batch with COMMIT's grader and print the ratio")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs per grader with --against")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder)
@@ -102,6 +126,7 @@ def main() -> None:
 
         samples = [SAMPLES / name for name in MIX if name != "hanging"]
         peak = max(grade_submission(path).peak_memory_bytes for path in samples) / 2**20
+        against = compare_with(arguments.against, base / "correct", arguments.jobs, arguments.rounds) if arguments.against else None
     grade_in_process()  # warm up
     baseline = statistics.median(grade_in_process()[1] for _ in range(5))
 
@@ -113,6 +138,11 @@ def main() -> None:
     print(f"  correct only        {correct_seconds:7.1f} s total  {per_minute:7.1f} submissions/minute  median {median:.3f} s each")
     print(f"  mixed (5% hanging)  {mixed_seconds:7.1f} s total  longest hanging submission {max(hanging_times):.1f} s (limit {arguments.timeout:g} s)")
     print(f"  peak sandbox memory {peak:7.1f} MiB")
+    if against:
+        ours, theirs = against
+        print(f"  against {arguments.against}: {ours:.1f} s here vs {theirs:.1f} s there (medians of {arguments.rounds} "
+              f"alternating runs, class report included here): {ours / theirs:.3f}x the time, "
+              f"{arguments.copies / ours * 60:.0f} vs {arguments.copies / theirs * 60:.0f} submissions/minute")
     print(f"  sandbox overhead    {per_worker:.3f} s per submission per worker vs {baseline:.3f} s in-process: {overhead:.2f}x")
     print("  targets: >= 120/min {}, overhead <= 1.5x {}, memory < 500 MB {}, hanging <= limit {}".format(
         "met" if per_minute >= 120 else "NOT met", "met" if overhead <= 1.5 else "NOT met",
@@ -122,6 +152,7 @@ def main() -> None:
         "correct_seconds": round(correct_seconds, 2), "per_minute": round(per_minute, 1), "median_seconds": round(median, 3),
         "mixed_seconds": round(mixed_seconds, 2), "longest_hanging_seconds": round(max(hanging_times), 2),
         "timeout": arguments.timeout, "peak_sandbox_mib": round(peak, 1), "overhead": round(overhead, 2),
+        **({"against": arguments.against, "ratio_against": round(against[0] / against[1], 3)} if against else {}),
     }))
 
 

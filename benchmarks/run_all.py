@@ -16,6 +16,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ["bench_training.py", "bench_grading.py", "bench_batch.py", "bench_fairness.py", "bench_lessons.py", "bench_confine.py", "bench_platform.py"]
+# The grader as it was before the fair-grading and sandbox work (issues 8 and 9), whose throughput
+# the current one must stay within 10% of: bench_batch grades the same batch with both.
+BASELINE_COMMIT = "cc57b87"
+ARGUMENTS = {"bench_batch.py": ["--copies", "100", "--against", BASELINE_COMMIT]}
 
 
 def main() -> int:
@@ -23,7 +27,7 @@ def main() -> int:
     for name in BENCHMARKS:
         print(f"=== {name}", flush=True)
         started = time.perf_counter()
-        completed = subprocess.run([sys.executable, str(HERE / name)], cwd=HERE, capture_output=True, text=True)
+        completed = subprocess.run([sys.executable, str(HERE / name), *ARGUMENTS.get(name, [])], cwd=HERE, capture_output=True, text=True)
         print(completed.stdout, end="")
         if completed.returncode != 0:
             print(completed.stderr[-3000:], file=sys.stderr)

@@ -193,7 +193,7 @@ def sandbox_identity() -> dict | None:
         _claimed = (os.getpid(), *_claim_uid())
         from ..processes import kill_processes
 
-        kill_processes(lambda info: info["uid"] == _claimed[1])  # leftovers of a grader that crashed
+        kill_processes(lambda info: info["uid"] == _claimed[1], uids=True)  # leftovers of a grader that crashed
     return {"uid": _claimed[1], "gid": _claimed[1]}
 
 
