@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import csv
 import html
-import importlib
 import json
 import re
 import statistics
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -215,19 +213,6 @@ def read_runs(out: Path) -> list[dict]:
     except (OSError, ValueError):
         return []
     return [run for run in runs if isinstance(run, dict)] if isinstance(runs, list) else []
-
-
-def prepare_in_background() -> None:
-    """Load matplotlib (a third of a second) in a thread while the workers grade, so that the
-    report after a batch costs only its drawing. Call it only once no more processes will fork."""
-
-    def load() -> None:
-        try:
-            importlib.import_module(f"{__package__}.class_report_figures")
-        except Exception:  # noqa: BLE001 - the report will say so when it is written
-            pass
-
-    threading.Thread(target=load, name="class-report-import", daemon=True).start()
 
 
 def after_grading(out: Path, results, seconds: float, jobs: int) -> str | None:

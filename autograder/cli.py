@@ -165,11 +165,7 @@ def command_grade(arguments) -> int:
     if isolation == "process":
         print("WARNING: grading with the process sandbox, which is NOT safe for untrusted code", file=sys.stderr)
     started = time.monotonic()
-    from .class_report import prepare_in_background
-
-    batch = len(paths) > 1
-    results = grade_many(paths, ids, variants, isolation, limits_from(arguments), max(1, arguments.jobs), on_result, hidden,
-                         while_waiting=prepare_in_background if batch else None)
+    results = grade_many(paths, ids, variants, isolation, limits_from(arguments), max(1, arguments.jobs), on_result, hidden)
     # Written again once every sandbox is gone, so nothing a submission did meanwhile can stick.
     for result in results:
         write_submission_reports(result, out)

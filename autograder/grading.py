@@ -281,11 +281,9 @@ def grade_many(
     jobs: int,
     on_result=None,
     hidden: tuple[Path, ...] = (),
-    while_waiting=None,
 ) -> list[GradeResult]:
     """Grade every submission with ``jobs`` worker processes; results come back sorted by id.
-    ``hidden``: paths no sandbox may see (the output folder, the submissions themselves);
-    ``while_waiting``: called once every worker is running (this process then only waits)."""
+    ``hidden``: paths no sandbox may see (the output folder, the submissions themselves)."""
     for variant in run_variants(variants):
         references_for(variant)  # verify the references once, before any work starts
     jobs_list = [(str(path), submission_id, variants, isolation, limits, tuple(hidden)) for path, submission_id in zip(paths, ids)]
@@ -302,8 +300,6 @@ def grade_many(
         context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         with ProcessPoolExecutor(jobs, mp_context=context) as pool:
             futures = [pool.submit(_grade_job, job) for job in jobs_list]
-            if while_waiting:  # the workers were forked at the first submit: threads are safe now
-                while_waiting()
             for future in as_completed(futures):
                 results.append(future.result())
                 if on_result:
