@@ -131,19 +131,26 @@ def activation_backward(nn, p: Probe) -> None:
     p.put("dZ", p.call(f"{name}.backward", activation(nn, name, "backward").backward, p.input("Z"), p.input("dY")))
 
 
-def activation_each(nn, p: Probe, record_inputs: bool = False) -> None:
-    """Every function the case lists, each on the case's own inputs, each recorded on its own."""
-    for label in p.args["functions"]:  # like "ReLU.forward"
+ACTIVATION_ARGUMENTS = {"forward": ("Z",), "backward": ("Z", "dY")}
+LOSS_ARGUMENTS = {"forward": ("Y", "Y_hat"), "backward": ("Y", "Y_hat")}
+
+
+def each_function(p: Probe, make, arguments: dict, record_inputs: bool = False) -> None:
+    """Every function the case lists ("ReLU.forward"), on each of its input sets, each called on
+    its own instance (``make(class name, method)``) and recorded on its own."""
+    for label in p.args["functions"]:
         name, method = label.split(".")
         for size in p.args.get("sizes", [""]):
             prefix = f"{size}/" if size else ""
-            Z, dY = p.input(f"{prefix}Z"), p.input(f"{prefix}dY")
-            instance = activation(nn, name, method)
-            arguments = (Z,) if method == "forward" else (Z, dY)
-            p.keep(f"{label}/{prefix}result", p.attempt(label, getattr(instance, method), *arguments))
+            values = [p.input(f"{prefix}{argument}") for argument in arguments[method]]
+            p.keep(f"{label}/{prefix}result", p.attempt(label, getattr(make(name, method), method), *values))
             if record_inputs:
-                p.keep(f"{label}/{prefix}Z", Z)
-                p.keep(f"{label}/{prefix}dY", dY)
+                for argument, value in zip(arguments[method], values):
+                    p.keep(f"{label}/{prefix}{argument}", value)
+
+
+def activation_each(nn, p: Probe, record_inputs: bool = False) -> None:
+    each_function(p, lambda name, method: activation(nn, name, method), ACTIVATION_ARGUMENTS, record_inputs)
 
 
 def activation_shapes(nn, p: Probe) -> None:
@@ -309,17 +316,7 @@ def loss_backward(nn, p: Probe) -> None:
 
 
 def loss_each(nn, p: Probe, record_inputs: bool = False) -> None:
-    """Every function the case lists, on each of its input sets, each recorded on its own."""
-    for label in p.args["functions"]:  # like "MSELoss.backward"
-        name, method = label.split(".")
-        for size in p.args.get("sizes", [""]):
-            prefix = f"{size}/" if size else ""
-            Y, Y_hat = p.input(f"{prefix}Y"), p.input(f"{prefix}Y_hat")
-            instance = loss_instance(nn, name, method)
-            p.keep(f"{label}/{prefix}result", p.attempt(label, getattr(instance, method), Y, Y_hat))
-            if record_inputs:
-                p.keep(f"{label}/{prefix}Y", Y)
-                p.keep(f"{label}/{prefix}Y_hat", Y_hat)
+    each_function(p, lambda name, method: loss_instance(nn, name, method), LOSS_ARGUMENTS, record_inputs)
 
 
 def loss_shapes(nn, p: Probe) -> None:

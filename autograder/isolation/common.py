@@ -78,6 +78,26 @@ class Mode:
         raise NotImplementedError
 
 
+class ChildProcessMode(Mode):
+    """A mode whose child is a plain process on the base interpreter, NumPy linked into its stage."""
+
+    def prepare_stage(self, stage: Path) -> None:
+        link_numpy(stage)
+
+    def command(self, stage: Path, channel_fd: int, control_fd: int) -> list[str]:
+        return harness_arguments(str(interpreter().executable), str(stage), channel_fd, control_fd)
+
+
+def link_numpy(stage: Path) -> None:
+    """stage/lib holds links to NumPy: the only third-party package on the child's sys.path."""
+    python = interpreter()
+    library = stage / "lib"
+    library.mkdir(exist_ok=True)
+    (library / "numpy").symlink_to(python.numpy, target_is_directory=True)
+    if python.numpy_libs:
+        (library / "numpy.libs").symlink_to(python.numpy_libs, target_is_directory=True)
+
+
 # ----------------------------------------------------------------------------------------------
 # The interpreter the harness runs on
 # ----------------------------------------------------------------------------------------------

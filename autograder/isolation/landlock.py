@@ -17,14 +17,14 @@ import os
 from functools import cache
 from pathlib import Path
 
-from .common import Guarantee, Mode, interpreter, is_within, sensitive_paths, try_harness
+from .common import ChildProcessMode, Guarantee, interpreter, is_within, sensitive_paths, try_harness
 
 MINIMUM_ABI = 6  # signal scoping: a submission must not be able to stop or kill the grader
 SYSTEM_LIBRARIES = ("/lib", "/lib32", "/lib64", "/libx32", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libx32")
 READABLE_FILES = ("/etc/ld.so.cache", "/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
 
 
-class Landlock(Mode):
+class Landlock(ChildProcessMode):
     name = "landlock"
     safe_for_untrusted_code = True
 
@@ -41,14 +41,6 @@ class Landlock(Mode):
             "stage": str(stage),
             "keep_read_search": True,
         }
-
-    def prepare_stage(self, stage: Path) -> None:
-        link_numpy(stage)
-
-    def command(self, stage: Path, channel_fd: int, control_fd: int) -> list[str]:
-        from .common import harness_arguments
-
-        return harness_arguments(str(interpreter().executable), str(stage), channel_fd, control_fd)
 
     def guarantees(self) -> list[Guarantee]:
         return GUARANTEES
@@ -72,16 +64,6 @@ GUARANTEES = [
     Guarantee("memory, CPU time, file size, output and returned bytes are bounded", True, "rlimits, and the grader's own accounting"),
     Guarantee("cannot see which other processes run", False, "no PID namespace: the pids exist, but /proc cannot be read and signals and ptrace are refused"),
 ]
-
-
-def link_numpy(stage: Path) -> None:
-    """stage/lib holds links to NumPy: the only third-party package on the child's sys.path."""
-    python = interpreter()
-    library = stage / "lib"
-    library.mkdir(exist_ok=True)
-    (library / "numpy").symlink_to(python.numpy, target_is_directory=True)
-    if python.numpy_libs:
-        (library / "numpy.libs").symlink_to(python.numpy_libs, target_is_directory=True)
 
 
 def readable_standard_library() -> list[str]:

@@ -13,11 +13,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .common import Guarantee, Mode, harness_arguments, interpreter
-from .landlock import link_numpy
+from .common import ChildProcessMode, Guarantee
 
 
-class Process(Mode):
+class Process(ChildProcessMode):
     name = "process"
     safe_for_untrusted_code = False
 
@@ -34,12 +33,6 @@ class Process(Mode):
             "stage": str(stage),
             "keep_read_search": True,
         }
-
-    def prepare_stage(self, stage: Path) -> None:
-        link_numpy(stage)
-
-    def command(self, stage: Path, channel_fd: int, control_fd: int) -> list[str]:
-        return harness_arguments(str(interpreter().executable), str(stage), channel_fd, control_fd)
 
     def guarantees(self) -> list[Guarantee]:
         return GUARANTEES
