@@ -8,7 +8,9 @@ from the current solution/ (and starter/), so they never drift from the code the
   alice_correct.zip        all six modules right, zipped inside a folder with macOS clutter
   bob_partial/             a bias gradient averaged instead of summed, SGD ignoring momentum,
                            model.py not attempted (starter stub), the rest right
-  carol_crashes_on_import/ layers.py imports a package the sandbox does not have
+  carol_crashes_on_import/ layers.py fails at import (a misspelt name at module level), so its
+                           tests run on the starter stub; an unused `import torch` in loss.py
+                           costs nothing
   dave_syntax_error/       a syntax error in model.py
 
 ``--check`` writes nothing and exits 1 if a sample is stale.
@@ -60,7 +62,9 @@ def samples() -> dict[str, bytes]:
     for module in MODULES:
         source = solution(module)
         if module == "layers":
-            source = edited("layers", "import numpy as np\n", "import numpy as np\nimport torch  # not available to submissions\n")
+            source = edited("layers", "class Layer(ABC):", "DEFAULT_INIT = initialise_weights(\"xavier_uniform\")  # misspelt: NameError at import\n\n\nclass Layer(ABC):")
+        if module == "loss":
+            source = edited("loss", "import numpy as np\n", "import numpy as np\nimport torch  # not available when grading; unused, so harmless\n")
         files[f"carol_crashes_on_import/{module}.py"] = source.encode()
 
     for module in MODULES:

@@ -14,10 +14,12 @@ from collections import OrderedDict
 from typing import Callable
 
 import numpy as np
-import torch  # not available to submissions
 
 from .activations import Activation, initialize_activation
 from .util import check_matrix, check_same_shape
+
+
+DEFAULT_INIT = initialise_weights("xavier_uniform")  # misspelt: NameError at import
 
 
 class Layer(ABC):
