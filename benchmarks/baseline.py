@@ -15,7 +15,8 @@ sys.path.insert(0, str(ROOT))
 from autograder import grading  # noqa: E402
 from autograder.plugin import GradingPlugin, run_checks  # noqa: E402
 from autograder.rubric import load_rubric  # noqa: E402
-from autograder.sandbox import CaseOutcome, SandboxRun  # noqa: E402
+from autograder.channel import CaseOutcome  # noqa: E402
+from autograder.sandbox import SandboxRun  # noqa: E402
 from autograder.static import analyse  # noqa: E402
 
 MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")

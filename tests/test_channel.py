@@ -10,7 +10,9 @@ import pytest
 
 from autograder.harness.npzio import pack
 from autograder.isolation import make_mode
-from autograder.sandbox import ChildProcess, FrameReader, Launch, Limits, Phases, ProtocolError, outcome_from_frame
+from autograder.channel import FrameReader, ProtocolError, outcome_from_frame
+from autograder.child import ChildProcess, Launch, Phases
+from autograder.sandbox import Limits
 
 
 def frame(header: dict, payload: bytes = b"") -> bytes:

@@ -63,7 +63,7 @@ class Case:
     expected: dict[str, np.ndarray]
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
-    status: str = "ok"  # how the probe ended (see sandbox.CaseOutcome)
+    status: str = "ok"  # how the probe ended (see channel.CaseOutcome)
     message: str = ""
     analysis: dict = field(default_factory=dict)  # static.analyse of the submission's source
     function: str = ""  # the student function the probe called last
