@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 KIND_COLORS = {"wrong": "#d62728", "error": "#ff7f0e", "limit": "#8c564b", "grader error": "#9467bd", "not implemented": "#bbbbbb"}
 DPI = 100
@@ -74,9 +75,8 @@ def tests(stats, folder: Path) -> str | None:
         left = np.zeros(len(stats))
         for kind, color in KIND_COLORS.items():
             widths = np.array([100 * (entry.rate(variant, (kind,)) or 0.0) for entry in stats])
-            label = kind if variant == "public" else None
             drawn = widths > 0  # only the bars there are: drawing empty ones is most of the time
-            axes.barh(positions[drawn] + offset, widths[drawn], height=0.38, left=left[drawn], color=color, alpha=alpha, label=label)
+            axes.barh(positions[drawn] + offset, widths[drawn], height=0.38, left=left[drawn], color=color, alpha=alpha)
             left += widths
     axes.set_yticks(positions, [entry.test_id for entry in stats], fontsize=8)
     axes.set_xlim(0, 100)
@@ -85,7 +85,9 @@ def tests(stats, folder: Path) -> str | None:
     axes.set_ylim(-0.6, len(stats) - 0.4)
     axes.grid(axis="x", color="#eee")
     axes.set_axisbelow(True)
-    axes.legend(loc="lower left", bbox_to_anchor=(0.0, 1.03), ncol=len(KIND_COLORS), fontsize=8, frameon=False,
+    # Legend entries made here, in the kinds' own colours (a kind with no bar has no artist to copy).
+    handles = [Patch(facecolor=color, label=kind) for kind, color in KIND_COLORS.items()]
+    axes.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.03), ncol=len(KIND_COLORS), fontsize=8, frameon=False,
                 title="Failure rate of every test, by kind of failure", title_fontsize=10)
     return save(figure, folder / "tests.png")
 

@@ -126,7 +126,8 @@ def command_check(arguments) -> int:
         print("\nWhat to fix:")
         print(details)
     for note in result.notes:
-        print(f"Note: {note}")
+        if not note.startswith("modules found"):  # where your own files are is no news
+            print(f"Note: {note}")
     if result.printed.strip():
         print("\nYour code printed:\n" + result.printed[:2000])
     print(f"\n({time.monotonic() - started:.1f} s; sandbox: {result.isolation})")

@@ -44,6 +44,8 @@ STUDENT_ROOT = "nn-assignment"
 # make the reference outputs).
 GRADER_LEFT_OUT = {"cases.py"}
 NOTEBOOK_SUPPORT = ["__init__.py", "plotting.py", "not_implemented.py"]
+# What the student notebooks (and the check) need: the student bundle's requirements.txt.
+NOTEBOOK_PACKAGES = ["numpy", "pytest", "matplotlib", "pandas", "ipykernel", "tqdm", "ipywidgets"]
 
 
 def load_script(name: str):
@@ -75,7 +77,7 @@ def pinned_closure(requirements: Path, roots: list[str]) -> str:
                 todo.append(requirement.name)
     lines = [line for line in requirements.read_text().splitlines() if line and not line.startswith("#")]
     chosen = [line for line in lines if re.sub(r"[-_.]+", "-", line.split("==")[0]).lower() in wanted]
-    header = f"# Pinned packages for {' and '.join(roots)} only (from requirements.txt, by scripts/make_dist.py).\n"
+    header = f"# Pinned packages for {', '.join(roots)} and what they need (from the kit's requirements.txt, by scripts/make_dist.py).\n"
     return header + "\n".join(chosen) + "\n"
 
 
@@ -112,7 +114,7 @@ def student_files() -> dict[str, bytes]:
         html = load_script("make_handout").write_html(ROOT / "handout.md", Path(folder) / "handout.html")
         files["handout.html"] = Path(html).read_bytes()
     files.update(grader_files(("public",)))
-    files["requirements.txt"] = (ROOT / "requirements.txt").read_bytes()
+    files["requirements.txt"] = pinned_closure(ROOT / "requirements.txt", NOTEBOOK_PACKAGES).encode()
     files["requirements-check.txt"] = pinned_closure(ROOT / "requirements.txt", ["numpy", "pytest"]).encode()
     for name in ("Makefile", "README.md"):
         files[name] = (BUNDLE_TEMPLATES / "student" / name).read_bytes()

@@ -82,8 +82,8 @@ MUTANTS = [
     mutant("mse_backward_sign_flipped", "loss", "return -2.0 * (Y - Y_hat) / m", "return 2.0 * (Y - Y_hat) / m"),
     mutant("mse_mean_over_every_entry", "loss", "np.sum((Y - Y_hat) ** 2) / m", "np.mean((Y - Y_hat) ** 2)"),
     # optimizer
-    mutant("sgd_velocity_shared_across_layers", "optimizer", "(i, key)", "key", count=3),
-    mutant("sgd_velocity_shared_by_every_parameter", "optimizer", "(i, key)", "0", count=3),
+    mutant("sgd_velocity_shared_across_layers", "optimizer", '                if (i, key) not in self.velocity:\n                    self.velocity[(i, key)] = np.zeros_like(p)\n                v = self.velocity[(i, key)]', '                if key not in self.velocity:\n                    self.velocity[key] = np.zeros_like(p)\n                v = self.velocity[key]'),
+    mutant("sgd_velocity_shared_by_every_parameter", "optimizer", '                if (i, key) not in self.velocity:\n                    self.velocity[(i, key)] = np.zeros_like(p)\n                v = self.velocity[(i, key)]', '                if 0 not in self.velocity:\n                    self.velocity[0] = np.zeros_like(p)\n                v = self.velocity[0]'),
     mutant("sgd_momentum_ignored", "optimizer", "v *= self.momentum\n", "v *= 0.0\n"),
     mutant(
         "sgd_weight_decay_added_into_the_gradient",
@@ -95,7 +95,7 @@ MUTANTS = [
     mutant("sgd_momentum_sign_flipped", "optimizer", "v *= self.momentum\n", "v *= -self.momentum\n"),
     mutant("adam_eps_inside_the_square_root", "optimizer", "(np.sqrt(v_hat) + self.eps)", "np.sqrt(v_hat + self.eps)"),
     mutant("adam_second_moment_corrected_with_beta1", "optimizer", "v_hat = v / (1 - self.beta2**self.t)", "v_hat = v / (1 - self.beta1**self.t)"),
-    mutant("sgd_weight_decay_ignored", "optimizer", "g = layer.gradients[key] + self.weight_decay * p", "g = layer.gradients[key]"),
+    mutant("sgd_weight_decay_ignored", "optimizer", "g = layer.gradients[key] + self.weight_decay * p\n                if", "g = layer.gradients[key]\n                if"),
     mutant("adam_without_bias_correction", "optimizer", "m_hat = m / (1 - self.beta1**self.t)", "m_hat = m"),
     Mutant(
         "adam_counts_steps_per_parameter",
@@ -168,8 +168,9 @@ def apply(edits, target: Path) -> Path:
     target.mkdir(parents=True)
     sources = {module: (ROOT / "solution" / f"{module}.py").read_text() for module in MODULES}
     for edit in edits:
-        if sources[edit.module].count(edit.old) < edit.count:
-            raise AssertionError(f"edit does not apply to solution/{edit.module}.py: {edit.old!r}")
+        found = sources[edit.module].count(edit.old)
+        if found != edit.count:  # also elsewhere (a docstring, say): the edit would not be what it says
+            raise AssertionError(f"edit applies {found} times to solution/{edit.module}.py, not {edit.count}: {edit.old!r}")
         sources[edit.module] = sources[edit.module].replace(edit.old, edit.new, edit.count)
     for module, source in sources.items():
         (target / f"{module}.py").write_text(source)

@@ -48,7 +48,8 @@ class PartsFailed(CheckFailed):
         if passed:
             lines.append(f"Scored for {', '.join(passed)}; not for {', '.join(failed)} ({len(passed)} of {len(parts)} shares):")
         for part, error in failed.items():
-            lines.append(f"- {part}: " + str(error).replace("\n", "\n  "))
+            text = "not implemented yet" if isinstance(error, NotImplementedYet) else str(error)
+            lines.append(f"- {part}: " + text.replace("\n", "\n  "))
         super().__init__("\n".join(lines))
 
 

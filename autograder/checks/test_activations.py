@@ -26,7 +26,7 @@ BACKWARD_ADVICE = (
 
 
 def forward(case, name: str, **hints) -> None:
-    matches_reference(case, "Y", f"{name}.forward(Z) with {shapes_of(case, 'Z')}", **hints)
+    matches_reference(case, "Y", f"{name}.forward(Z) with {shapes_of(case, 'Z')}", what="the output A", **hints)
 
 
 def backward(case, name: str, suspects: dict) -> None:
@@ -119,7 +119,7 @@ def test_softmax_large_logits(case):
             f"{call}: returned nan or inf. Subtract each row's maximum before exp (not the mean, not a constant): "
             "it leaves the result unchanged and keeps exp from overflowing."
         )
-    matches_reference(case, "Y", call)
+    matches_reference(case, "Y", call, what="the output A")
 
 
 def value_test(label: str) -> str:

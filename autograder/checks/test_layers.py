@@ -55,7 +55,7 @@ def pre_activation_gradient(case) -> np.ndarray:
 def test_forward(case):
     X, W, b = case.inputs["X"], case.inputs["W"], case.inputs["b"]
     matches_reference(
-        case, "Y", forward_call(case),
+        case, "Y", forward_call(case), what="the output A",
         suspects={
             "this is X @ W + b without the activation: return self.activation(Z)": X @ W + b,
             "the bias is missing: Z = X @ W + b": activation(X @ W),
@@ -135,7 +135,7 @@ def test_batch_of_one_non_square(case):
     def check(function: str) -> None:
         if function == FORWARD:
             has_shape_and_dtype(case, "forward/Y", case.expected["forward/Y"].shape, "f", call + ", forward", function)
-            matches_reference(case, "forward/Y", call + ", forward", what="Y")
+            matches_reference(case, "forward/Y", call + ", forward", what="the output A")
         else:
             has_shape_and_dtype(case, "backward/dX", X.shape, "f", call + ", backward's dL/dX", function)
             for name in backward_results():

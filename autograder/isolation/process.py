@@ -39,8 +39,9 @@ class Process(ChildProcessMode):
 
     def describe(self) -> str:
         user = "an unprivileged uid" if hasattr(os, "geteuid") and os.geteuid() == 0 else "the grader's own user"
+        refused = "; sockets and new processes refused (seccomp)" if seccomp_here() else "; no seccomp here: sockets and processes allowed"
         return (
-            f"process: resource limits and {user}, but no file-system or network isolation: "
+            f"process: resource limits and {user}{refused}; no file-system isolation: "
             "NOT SAFE for untrusted code (neither bubblewrap nor Landlock was used)"
         )
 

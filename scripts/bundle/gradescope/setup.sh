@@ -5,7 +5,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # bubblewrap gives the strongest sandbox; where the container cannot use it, the grader uses
 # Landlock (Linux 6.7+), else plain processes under another user, and says so in every result.
-apt-get install -y -qq bubblewrap >/dev/null || echo "setup.sh: bubblewrap unavailable; using the process sandbox"
+apt-get install -y -qq bubblewrap >/dev/null || echo "setup.sh: bubblewrap unavailable; the grader will use Landlock, or say why not"
 
 # Python 3.11 or newer, in a virtualenv outside /autograder/source (which run_autograder makes
 # unreadable to the sandbox user). A candidate counts only if it runs and can make a virtualenv.
