@@ -278,7 +278,7 @@ def test_a_broken_module_is_replaced_by_a_stub_that_needs_nothing_from_the_other
         source = (mutants.ROOT / "solution" / f"{module}.py").read_text()
         line = next(line for line in source.splitlines() if line.startswith("from .util import"))
         edits.append(mutants.Edit(module, line + "\n", "check_matrix = check_same_shape = lambda *args: None\n"))
-    edits.append(mutants.Edit("layers", "def forward(self, X", "def forward(self X"))
+    edits.append(mutants.Edit("layers", "def forward(self, X", "def forward(self X", count=2))
     document = graded_edits(tmp_path, "broken_layers", edits, "--public-only")
     row = gradebook(tmp_path / "out")["broken_layers"]
     assert float(row["layers"]) == 0
