@@ -23,6 +23,7 @@ from .channel import CaseOutcome, FrameReader, ProtocolError, bounded_text, outc
 from .harness.npzio import pack
 from .isolation import SANDBOX_ENV, Mode, limit_resources
 from .processes import CLOCK_TICKS, kill_processes, process_info, process_table, remove_files_of
+from .text import one_line
 
 MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
 MONITOR_SECONDS = 0.1  # how often CPU time, memory and files written are added up
@@ -36,6 +37,7 @@ class Launch:
     ready: bool = False
     done: bool = False
     current: str | None = None  # the case (or "import:<module>") running when the child stopped
+    started: str | None = None  # the last case (or import) that started, finished or not
     call: str | None = None  # the student function the current case was in, as last announced
     ending: str = ""  # why the child stopped, when it did not finish
     timed_out: bool = False
@@ -107,6 +109,7 @@ class ChildProcess:
         # for anything else (or out of turn) is ignored, so a submission writing its own frames can
         # neither reset a time limit nor make the grader store data it did not ask for.
         self.expected = [f"import:{module}" for module in MODULES if module not in stubbed] + [case["id"] for case in cases]
+        self.phase_of = {case["id"]: case.get("phase", 0) for case in cases}
         self.max_bytes = {case["id"]: case.get("max_bytes", limits.payload_bytes) for case in cases}
         self.received_bytes = 0
 
@@ -202,15 +205,18 @@ class ChildProcess:
             launch.uid = header.get("uid") if isinstance(header.get("uid"), int) else None
             clock.restart()
         elif event == "start" and launch.current is None and self._next(header.get("case")):
-            launch.current, launch.call = header["case"], None
+            launch.current, launch.started, launch.call = header["case"], header["case"], None
             clock.restart()
         elif event == "call" and launch.current and not launch.current.startswith("import:"):
-            launch.call = bounded_text(header.get("label"), 200) or None
-        elif event == "phase" and launch.current is None:
+            launch.call = one_line(bounded_text(header.get("label"), 200)) or None
+        elif event == "phase" and launch.current is None and self._phase_due(header.get("number")):
+            # Only the phase of the next case the plan expects, once every import and earlier case
+            # has reported: a forged request cannot get later inputs out before the earlier cases
+            # are graded, nor (being ignored) restart the clock.
             self._drain_output(process)
-            if self.phases.release(header.get("number")):
+            if self.phases.release(header["number"]):
                 os.write(control_fd, b"1")
-            clock.restart()
+                clock.restart()
         elif event == "import" and launch.current == f"import:{header.get('module')}":
             status = "ok" if header.get("status") == "ok" else "error"
             launch.imports[header["module"]] = (status, bounded_text(header.get("message")))
@@ -237,6 +243,9 @@ class ChildProcess:
                 self.phases.keep(data)
         except OSError:  # BlockingIOError: nothing more for now
             pass
+
+    def _phase_due(self, number) -> bool:
+        return bool(self.expected) and self.expected[0] in self.phase_of and self.phase_of[self.expected[0]] == number
 
     def _next(self, case) -> bool:
         """True when ``case`` is the next thing the plan expects (and consume it)."""
@@ -310,7 +319,7 @@ class CaseClock:
         memory = sum(info["rss_pages"] for info in infos) * PAGE_BYTES
         if memory > self.limits.memory_bytes:
             return f"your code used more than {self.limits.memory_bytes >> 20} MiB of memory in all its processes"
-        written = scratch_bytes(self.child.stage / "scratch", self.limits.scratch_bytes)
+        written = scratch_bytes(self.child.stage / "scratch", self.limits.scratch_bytes) + held_bytes(self.pids)
         if written > self.limits.scratch_bytes:
             return f"your code wrote more than {self.limits.scratch_bytes >> 20} MiB of files"
         wall = now - self.started
@@ -330,6 +339,31 @@ class CaseClock:
                 "(is it sleeping, or waiting for input?)"
             )
         return None
+
+
+def held_bytes(pids) -> int:
+    """Bytes of the files the processes hold open that no folder shows: removed while open, or
+    memfds. They keep their blocks until closed, so they count against the files limit."""
+    total, seen = 0, set()
+    for pid in pids:
+        folder = f"/proc/{pid}/fd"
+        try:
+            descriptors = os.listdir(folder)
+        except OSError:
+            continue
+        for descriptor in descriptors[:4096]:
+            path = f"{folder}/{descriptor}"
+            try:
+                target = os.readlink(path)
+                if not (target.endswith(" (deleted)") or target.startswith("/memfd:")):
+                    continue
+                info = os.stat(path)
+            except OSError:
+                continue
+            if (info.st_dev, info.st_ino) not in seen:
+                seen.add((info.st_dev, info.st_ino))
+                total += info.st_blocks * 512
+    return total
 
 
 def scratch_bytes(folder: Path, limit: int) -> int:

@@ -105,10 +105,12 @@ def run_variants(variants: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(variants) + tuple(twin for twin, scored in TWINS.items() if scored in variants and twin in available)
 
 
-# Inputs reach the sandbox in phases: the public ones first (what students have), then the
-# never-shipped ones. Output printed in phase 0 can be shown at once; later output may hold hidden
-# inputs and is shown only once grades are published.
-PHASES = {"public": 0, "fresh": 1, "hidden": 1}
+# Inputs reach the sandbox in phases: the public ones first (what students have), then the fresh
+# ones, then the hidden ones, each written only once every case of the phase before has reported.
+# Output printed in phase 0 can be shown at once; later output may hold never-shipped inputs and is
+# shown only once grades are published. The fresh failures a visible test reports say no more than
+# their kind (see fresh_failure), so no text or number from a later phase reaches a visible test.
+PHASES = {"public": 0, "fresh": 1, "hidden": 2}
 RESULT_BYTES_FACTOR = 16  # a result may take this many times the reference's bytes (a wrong shape, say)
 MIN_RESULT_BYTES = 64 << 10
 
@@ -117,7 +119,7 @@ def plan_cases(variants: tuple[str, ...], only: frozenset[str] | None = None) ->
     """The probe plan (id, kind, args, phase, max_bytes per case, public cases first) and the
     inputs of each phase, for every test the rubric scores (or only the tests whose ids are in ``only``)."""
     rubric = load_rubric()
-    cases, inputs = [], [{}, {}]
+    cases, inputs = [], [{} for _ in range(max(PHASES.values()) + 1)]
     for variant in sorted(variants, key=lambda name: PHASES[name]):
         references = references_for(variant)
         phase = PHASES[variant]
@@ -132,7 +134,7 @@ def plan_cases(variants: tuple[str, ...], only: frozenset[str] | None = None) ->
                 "max_bytes": max(MIN_RESULT_BYTES, RESULT_BYTES_FACTOR * expected_bytes),
             })
             inputs[phase].update({f"{case_id}/in/{name}": value for name, value in reference.inputs.items()})
-    return cases, [phase_inputs for phase_inputs in inputs if phase_inputs]
+    return cases, inputs
 
 
 def vectorised_functions(variants: tuple[str, ...]) -> dict[str, list[str]]:
@@ -167,6 +169,16 @@ def import_notes(analysis: dict) -> list[str]:
             f"that uses {package} fails its tests."
         )
     return notes
+
+
+def introspection_notes(analysis: dict) -> list[str]:
+    """A note per place where the code looks beyond itself (static.introspection), for the student
+    and for course staff, who review such submissions: the harness's frames hold correct answers."""
+    return [
+        f"{module}.py, line {line}: {what}. Graded code has no need to look at the grader's frames, objects or "
+        "modules; course staff review submissions that do."
+        for module, line, what in analysis.get("introspection", [])
+    ][:20]
 
 
 def all_failed(result: GradeResult, message: str, kind: str = "error") -> GradeResult:
@@ -209,6 +221,7 @@ def grade_submission(
     cases, inputs = plan_cases(runs, only)
     analysis = analyse_with_limits({m: modules[f"{m}.py"] for m in intake.MODULES}, vectorised_functions(runs))
     result.notes.extend(import_notes(analysis))
+    result.notes.extend(introspection_notes(analysis))
     run = Sandbox(isolation, limits, hidden=hidden, untrusted=untrusted).run(modules, stubs, cases, inputs)
     plugin = GradingPlugin(load_rubric(), runs, TWINS, run, {v: references_for(v) for v in runs}, set(submission.missing), analysis)
     outcomes = run_checks(plugin)
@@ -239,12 +252,13 @@ def combined(outcomes: dict, test_id: str, variant: str, runs: tuple[str, ...]) 
         other = outcomes[(test_id, twin)]
         parts = outcome.parts or other.parts
         if not parts:  # all or nothing
-            return Outcome(False, other.kind, FRESH_FAILURE + other.message) if outcome.passed else outcome
+            return Outcome(False, other.kind, fresh_failure(other, ())) if outcome.passed else outcome
         before, after = failed_parts(outcome, parts), failed_parts(other, parts)
         failed = tuple(part for part in parts if part in before or part in after)
         message = "" if outcome.passed else outcome.message
-        if set(after) - set(before):
-            message = (message + "\n\n" if message else "") + FRESH_FAILURE + other.message
+        newly = tuple(part for part in after if part not in before)
+        if newly:
+            message = (message + "\n\n" if message else "") + fresh_failure(other, newly)
         kind = "partial" if len(failed) < len(parts) else (other.kind if outcome.passed else outcome.kind)
         outcome = Outcome(False, kind, message, parts, failed)
     return outcome
@@ -256,7 +270,30 @@ def failed_parts(outcome: Outcome, parts: tuple[str, ...]) -> tuple[str, ...]:
     return outcome.failed_parts if outcome.parts else parts  # failed as a whole: every share is lost
 
 
-FRESH_FAILURE = "Right on the public inputs, but not on fresh inputs of the same shapes (never shipped):\n"
+FRESH_FAILURE = "Right on the public inputs, but not on fresh inputs of the same shapes (never shipped)"
+FRESH_KINDS = {
+    "failed": "the results were wrong",
+    "partial": "the results were wrong",
+    "bad_return": "it returned the wrong kind of value",
+    "not_implemented": "it raised NotImplementedError",
+    "error": "it raised an exception",
+    "timeout": "it ran out of time",
+    "crashed": "the process running it crashed",
+    "not_run": "it was not run",
+}
+
+
+def fresh_failure(other: Outcome, parts: tuple[str, ...]) -> str:
+    """What a visible test says about its fresh twin: the kind of failure and the functions, never
+    the twin's own message, which could carry text or numbers the submission made from inputs no
+    student may see. Replaying the public outputs, or answering from anything but the inputs
+    (a cached call, a counter), are the usual causes."""
+    where = f" in {', '.join(parts)}" if parts else ""
+    what = FRESH_KINDS.get(other.kind, "it failed")
+    return (
+        f"{FRESH_FAILURE}: {what}{where}. The details stay hidden, as the inputs are. Does the code "
+        "answer from the inputs it is given each call, and nothing it kept from an earlier one?"
+    )
 
 
 # ----------------------------------------------------------------------------------------------

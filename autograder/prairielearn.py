@@ -10,8 +10,10 @@ gradable (``format_errors`` says why): PrairieLearn then neither scores it nor c
 
 GRADED_RESULTS is what `grade` wrote for the submission; when it is missing (the grader itself
 failed), the results say so, with the end of FILE, and are not gradable either. PrairieLearn has
-no per-test visibility: hidden tests are listed at once, with messages that never show their
-inputs or expected values (the grader writes them that way for every platform).
+no per-test visibility: it shows every test at once. So a hidden test shows its points and the
+kind of failure only: its message, which may quote what the submission raised or printed once
+never-shipped inputs were in the sandbox, stays in the graded results.json for the course staff, and
+so does what the code printed during the hidden tests.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def convert(document: dict) -> dict:
             "message": f"Your submission could not be read: {reason}. This attempt does not count; upload the six module files.",
             "output": document.get("output", ""),
         }
-    tests = [convert_test(test) for test in document.get("tests", [])]
+    tests = [convert_test(test) for test in document.get("tests", []) if "printed" not in test.get("tags", ())]
     maximum = float(extra.get("max_score") or sum(test["max_points"] for test in tests))
     score = float(document.get("score", 0.0))
     modules = extra.get("modules", {})
@@ -54,6 +56,8 @@ def convert_test(test: dict) -> dict:
     name, _, description = test.get("name", "").partition(": ")
     label, _, details = test.get("output", "").partition("\n")
     passed = test.get("status") == "passed"
+    if not passed and test.get("visibility", "visible") != "visible":
+        details = HIDDEN_DETAILS
     return {
         "name": name,
         "description": description,
@@ -62,6 +66,12 @@ def convert_test(test: dict) -> dict:
         "message": "passed" if passed else (label or "failed"),
         "output": "" if passed else details[:MAX_OUTPUT],
     }
+
+
+HIDDEN_DETAILS = (
+    "A hidden test: its details are not shown here, as its inputs are not. The public test of the "
+    "same function shows what it checks; your course staff can see the details."
+)
 
 
 def failure(status: str, errors: str) -> dict:

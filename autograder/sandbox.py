@@ -33,8 +33,10 @@ from .channel import CaseOutcome
 from .child import MODULES, ChildProcess, Phases
 from .isolation import Mode, choose_isolation, make_mode, sandbox_identity
 from .processes import become_subreaper
+from .text import quoted
 
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
+MAX_UNATTRIBUTED = 2  # stops between two probes charged to the next one, before the rest is not run
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ class Sandbox:
         chown = (lambda path: os.chown(path, 0, identity["gid"])) if identity else None
         phases = Phases(stage, inputs, self.limits, chown)
         run = SandboxRun(outcomes=outcomes, imports=imports, isolation=self.isolation, printed="")
-        failed_starts = 0
+        failed_starts = unattributed = 0
         while remaining:
             if time.monotonic() >= deadline:
                 run.incomplete = "the grading time limit for the whole submission ran out"
@@ -164,11 +166,26 @@ class Sandbox:
                 failed_starts += 1
                 if failed_starts < 2:
                     continue  # an infrastructure hiccup (say, a fork failed): try once more
-                message = "the sandbox could not start: " + (launch.ending or "") + " " + phases.printed["visible"].decode(errors="replace")[-500:]
+                printed = phases.printed["visible"].decode(errors="replace")[-500:]
+                message = "the sandbox could not start: " + (launch.ending or "") + ("\n" + quoted(printed) if printed.strip() else "")
                 for case in remaining:
                     outcomes[case["id"]] = CaseOutcome("error", message)
                 break
-            blamed = launch.current or remaining[0]["id"]  # stopped between two probes: charge the next one
+            blamed = launch.current
+            if blamed is None and (launch.started or "").startswith("import:"):
+                # Stopped after an import reported and before the first case: what ran was that
+                # module's code (which may have sent the report itself), not the next test's.
+                blamed = launch.started
+            elif blamed is None:
+                # Stopped between two probes (a thread or a finaliser of the submission's, or
+                # forged frames): charge the next one, but only so often.
+                unattributed += 1
+                if unattributed > MAX_UNATTRIBUTED:
+                    run.incomplete = f"your code kept stopping the sandbox between tests ({launch.ending})"
+                    for case in remaining:
+                        outcomes[case["id"]] = CaseOutcome("not_run", f"not run: {run.incomplete}")
+                    break
+                blamed = remaining[0]["id"]
             if blamed.startswith("import:"):
                 module = blamed.split(":", 1)[1]
                 kind = "timeout" if launch.timed_out else "crashed"

@@ -91,3 +91,43 @@ def test_only_the_next_planned_case_may_start_and_answer():
     assert list(launch.outcomes) == ["public:a"] and launch.current is None and launch.call is None
     handle({"event": "done"})
     assert not launch.done, "done before every planned case answered is ignored"
+
+
+def test_a_phase_is_released_only_when_its_first_case_is_next(tmp_path, monkeypatch):
+    """A submission that forges the frames of an import cannot ask for later inputs early, and a
+    request that is refused does not restart the clock."""
+    import os
+
+    inputs = [{"public:a/in/Z": [1.0]}, {"fresh:a/in/Z": [2.0]}, {"hidden:b/in/Z": [3.0]}]
+    phases = Phases(tmp_path, inputs, Limits())
+    cases = [{"id": "public:a", "phase": 0}, {"id": "fresh:a", "phase": 1}, {"id": "hidden:b", "phase": 2}]
+    process = ChildProcess(make_mode("process"), tmp_path, Limits(case_seconds=3.0), None, set(), cases, phases)
+    launch, clock = Launch(), CountingClock()
+    read_end, write_end = os.pipe()
+    monkeypatch.setattr(process, "_drain_output", lambda _process: None)
+    handle = lambda header, payload=b"": process._handle(header, payload, launch, clock, None, write_end)  # noqa: E731
+    released = lambda: sorted(path.name for path in tmp_path.glob("inputs-*.bin"))  # noqa: E731
+
+    handle({"event": "ready", "uid": 1234})
+    handle({"event": "start", "case": "import:util"})
+    handle({"event": "import", "module": "util", "status": "ok"})  # forged: util's import goes on
+    restarts = clock.restarts
+    for number in (2, 1, 0, True, 99):
+        handle({"event": "phase", "number": number})
+    assert released() == [] and clock.restarts == restarts, "no inputs before every import reported"
+    for module in ("activations", "layers", "loss", "optimizer", "model"):
+        handle({"event": "start", "case": f"import:{module}"})
+        handle({"event": "import", "module": module, "status": "ok"})
+    handle({"event": "phase", "number": 2})
+    handle({"event": "phase", "number": 1})
+    assert released() == []
+    handle({"event": "phase", "number": 0})
+    assert released() == ["inputs-0.bin"] and os.read(read_end, 1) == b"1"
+    handle({"event": "start", "case": "public:a"})
+    handle({"event": "result", "case": "public:a", "status": "ok"}, pack({"Y": [1.0]}))
+    handle({"event": "phase", "number": 2})
+    assert released() == ["inputs-0.bin"], "the hidden inputs wait for the fresh cases"
+    handle({"event": "phase", "number": 1})
+    assert released() == ["inputs-0.bin", "inputs-1.bin"] and phases.bucket == "hidden"
+    os.close(read_end)
+    os.close(write_end)

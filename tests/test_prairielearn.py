@@ -234,3 +234,23 @@ def test_a_grader_that_cannot_run_gives_a_not_gradable_result(question, path_wit
     root = grade_root(tmp_path, question, solution_with(tmp_path / "upload"))
     document = run_question(root, "process", "/bin/false", path_without_bwrap)
     assert document["gradable"] is False and "course staff" in document["message"]
+
+
+def test_what_a_submission_says_during_hidden_tests_is_not_shown(question, image_python, path_without_bwrap, tmp_path):
+    """PrairieLearn shows every test at once: a submission that prints its inputs and raises them
+    in its error message must not get a hidden input in front of the student."""
+    leaky = (ROOT / "solution" / "activations.py").read_text().replace(
+        "        return 1.0 / (1.0 + np.exp(-Z))",
+        "        print('INPUT', repr(float(Z.ravel()[0])))\n        raise ValueError('LEAK ' + repr(float(Z.ravel()[0])))", 1)
+    assert "LEAK" in leaky
+    root = grade_root(tmp_path, question, solution_with(tmp_path / "upload", {"activations": leaky}))
+    document = run_question(root, "process", image_python, path_without_bwrap)
+    validate(document)
+    shown = json.dumps(document)
+    public = float(load_references("public")["activations.sigmoid_forward"].inputs["Z"].ravel()[0])
+    assert f"LEAK {public!r}" in shown, "public tests still show what the code raised"
+    for variant in ("hidden", "fresh"):
+        secret = float(load_references(variant)["activations.sigmoid_forward"].inputs["Z"].ravel()[0])
+        assert repr(secret) not in shown, variant
+    sigmoid = [test for test in document["tests"] if test["name"].startswith("activations.sigmoid_forward")]
+    assert any("[hidden]" in test["name"] and "details are not shown" in test["output"] for test in sigmoid), sigmoid
