@@ -52,6 +52,7 @@ def process_info(pid: int, uid: bool = False) -> dict | None:
         "state": fields[0],
         "cpu_ticks": sum(int(value) for value in fields[11:15]),  # utime, stime, cutime, cstime
         "rss_pages": int(fields[21]),
+        "threads": int(fields[17]),
     }
 
 

@@ -225,7 +225,7 @@ def test_syscall_numbers_match_the_kernel_headers(architecture, header):
     checked = {name: number for name, number in table.items() if name in numbers}
     assert checked == {name: numbers[name] for name in checked}
     # only system calls newer than the installed headers may go unchecked
-    assert set(table) - set(checked) <= {"open_tree_attr"}
+    assert set(table) - set(checked) <= {"open_tree_attr", "fchmodat2"}
 
 
 # A classic BPF interpreter, to check the filter's decisions for both architectures here.
@@ -283,6 +283,18 @@ def test_filter_decisions(architecture, arch, foreign_arch, read_number):
     assert decide("ioctl", 0, 0x5401) == SECCOMP_RET_ALLOW  # TCGETS
     for name in ("unshare", "setns", "ptrace", "mount", "bpf", "io_uring_setup", "open_by_handle_at", "connect"):
         assert decide(name) == RET_EPERM, name
+    for name in ("fchmod", "fchmodat", "fchownat", "utimensat", "fsetxattr", "memfd_create", "shmget", "mq_open",
+                 "setpriority", "ioprio_set"):
+        assert decide(name) == RET_EPERM, name
+    for name in confine.SELF_ONLY:
+        assert decide(name, 0, 7) == SECCOMP_RET_ALLOW, name  # itself
+        assert decide(name, 1234, 7) == RET_EPERM, name  # another process
+        assert decide(name, 1 << 32, 7) == SECCOMP_RET_ALLOW, name  # pid_t is 32 bits: still itself
+    assert decide("fcntl", 3, 1) == SECCOMP_RET_ALLOW  # F_GETFD
+    assert decide("fcntl", 3, 4, 0o4000) == SECCOMP_RET_ALLOW  # F_SETFL
+    for command in (8, 10, 15):  # F_SETOWN, F_SETSIG, F_SETOWN_EX
+        assert decide("fcntl", 3, command, 1) == RET_EPERM, command
+    assert decide("ioctl", 3, 0x8901) == RET_EPERM  # FIOSETOWN
     assert run_filter(program, read_number, foreign_arch) == SECCOMP_RET_KILL_PROCESS
     if architecture == "x86_64":
         assert decide(0x40000000 | 57) == RET_EPERM  # an x32 system call
@@ -569,6 +581,43 @@ def test_ptrace_attach_is_denied(identity, place, decoy):
     assert attempt_in_child(identity, nothing, ptrace_seize(decoy.pid)) == "done"
     assert attempt_in_child(identity, landlock(place), ptrace_seize(decoy.pid)) == "EPERM"
     assert attempt_in_child(identity, seccomp, ptrace_seize(decoy.pid)) == "EPERM"
+    assert decoy.poll() is None
+
+
+@needs_seccomp
+def test_nothing_acts_on_another_process_or_a_files_metadata(identity, place, decoy):
+    """Calls Landlock does not govern: as a normal user the grader shares the sandbox's uid, so
+    each of these would reach it (the decoy stands for it) or a file it owns."""
+    import fcntl
+    import resource
+
+    def attempts():
+        channel_read, channel_write = os.pipe()
+        tries = {
+            "prlimit": lambda: resource.prlimit(decoy.pid, resource.RLIMIT_CPU, (1, 2)),
+            "setpriority": lambda: os.setpriority(os.PRIO_PROCESS, decoy.pid, 19),
+            "sched_setaffinity": lambda: os.sched_setaffinity(decoy.pid, os.sched_getaffinity(0)),
+            "sched_setscheduler": lambda: os.sched_setscheduler(decoy.pid, os.SCHED_IDLE, os.sched_param(0)),
+            "chmod": lambda: os.chmod(place.owned, 0o000),
+            "utime": lambda: os.utime(place.owned, (0, 0)),
+            "memfd": lambda: os.close(os.memfd_create("held")),
+            "F_SETOWN": lambda: fcntl.fcntl(channel_write, fcntl.F_SETOWN, decoy.pid),
+            "F_SETSIG": lambda: fcntl.fcntl(channel_write, 10, 15),
+            # What a program does to itself still works.
+            "own limit": lambda: resource.setrlimit(resource.RLIMIT_CORE, (0, 0)),
+            "own affinity": lambda: os.sched_setaffinity(0, os.sched_getaffinity(0)),
+            "F_SETFL": lambda: fcntl.fcntl(channel_write, fcntl.F_SETFL, os.O_NONBLOCK),
+        }
+        return {name: outcome(action) for name, action in tries.items()}
+
+    before = place.owned.stat().st_mode
+    without = attempt_in_child(identity, nothing, attempts)
+    with_filter = attempt_in_child(identity, seccomp, attempts)
+    place.owned.chmod(before)
+    reached = ("prlimit", "setpriority", "sched_setaffinity", "sched_setscheduler", "chmod", "utime", "memfd", "F_SETOWN", "F_SETSIG")
+    assert [name for name in reached if without[name] != "done"] == [], without
+    assert {name: with_filter[name] for name in reached} == {name: "EPERM" for name in reached}
+    assert [with_filter[name] for name in ("own limit", "own affinity", "F_SETFL")] == ["done"] * 3
     assert decoy.poll() is None
 
 

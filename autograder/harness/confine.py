@@ -60,6 +60,15 @@ _SYSCALLS = {
         "delete_module": 176, "reboot": 169, "swapon": 167, "swapoff": 168, "acct": 163,
         "io_uring_setup": 425, "socket": 41, "connect": 42, "sendto": 44, "sendmsg": 46,
         "sendmmsg": 307, "ioctl": 16, "seccomp": 317, "capset": 126, "capget": 125,
+        "chmod": 90, "fchmod": 91, "fchmodat": 268, "fchmodat2": 452, "chown": 92, "fchown": 93,
+        "lchown": 94, "fchownat": 260, "utime": 132, "utimes": 235, "utimensat": 280, "futimesat": 261,
+        "setxattr": 188, "lsetxattr": 189, "fsetxattr": 190, "removexattr": 197, "lremovexattr": 198,
+        "fremovexattr": 199, "memfd_create": 319, "memfd_secret": 447,
+        "shmget": 29, "shmat": 30, "shmctl": 31, "semget": 64, "semop": 65, "semctl": 66,
+        "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "mq_open": 240,
+        "setpriority": 141, "ioprio_set": 251, "prlimit64": 302, "sched_setparam": 142,
+        "sched_setscheduler": 144, "sched_setaffinity": 203, "sched_setattr": 314,
+        "migrate_pages": 256, "move_pages": 279, "fcntl": 72,
     },
     _AARCH64: {
         "clone": 220, "clone3": 435, "unshare": 97, "setns": 268,
@@ -74,6 +83,14 @@ _SYSCALLS = {
         "delete_module": 106, "reboot": 142, "swapon": 224, "swapoff": 225, "acct": 89,
         "io_uring_setup": 425, "socket": 198, "connect": 203, "sendto": 206, "sendmsg": 211,
         "sendmmsg": 269, "ioctl": 29, "seccomp": 277, "capset": 91, "capget": 90,
+        "fchmod": 52, "fchmodat": 53, "fchmodat2": 452, "fchown": 55, "fchownat": 54, "utimensat": 88,
+        "setxattr": 5, "lsetxattr": 6, "fsetxattr": 7, "removexattr": 14, "lremovexattr": 15,
+        "fremovexattr": 16, "memfd_create": 279, "memfd_secret": 447,
+        "shmget": 194, "shmat": 196, "shmctl": 195, "semget": 190, "semop": 193, "semctl": 191,
+        "semtimedop": 192, "msgget": 186, "msgsnd": 189, "msgrcv": 188, "msgctl": 187, "mq_open": 180,
+        "setpriority": 140, "ioprio_set": 30, "prlimit64": 261, "sched_setparam": 118,
+        "sched_setscheduler": 119, "sched_setaffinity": 122, "sched_setattr": 274,
+        "migrate_pages": 238, "move_pages": 239, "fcntl": 25,
     },
 }
 _LANDLOCK_CREATE_RULESET, _LANDLOCK_ADD_RULE, _LANDLOCK_RESTRICT_SELF = 444, 445, 446
@@ -304,6 +321,8 @@ CLONE_NEW_NAMESPACES = (0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10
                         | 0x40000000)  # CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET
 _AF_UNIX = 1
 _TIOCSTI, _TIOCLINUX = 0x5412, 0x541C
+_FIOSETOWN, _SIOCSPGRP = 0x8901, 0x8902  # ioctls that make a process the owner of a file's signals
+_F_SETOWN, _F_SETSIG, _F_SETOWN_EX = 8, 10, 15  # fcntl: the same, and the signal sent
 
 # Denied outright with EPERM (names absent from an architecture's table, like fork on aarch64,
 # are skipped). connect, sendmsg and sendmmsg are denied because Landlock before ABI 9 cannot
@@ -318,7 +337,23 @@ DENIED = (
     "open_by_handle_at", "name_to_handle_at", "kexec_load", "kexec_file_load", "init_module",
     "finit_module", "delete_module", "reboot", "swapon", "swapoff", "acct", "io_uring_setup",
     "connect", "sendmsg", "sendmmsg",
+    # Landlock governs neither a file's metadata nor System V IPC: as a normal user the sandbox runs
+    # as the grader's uid and could make the grader's own files unreadable or read-only.
+    "chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat", "utime",
+    "utimes", "utimensat", "futimesat", "setxattr", "lsetxattr", "fsetxattr", "removexattr",
+    "lremovexattr", "fremovexattr",
+    # Memory no process maps (so in no RSS the grader adds up), and channels between sandboxes.
+    "memfd_create", "memfd_secret", "shmget", "shmat", "shmctl", "semget", "semop", "semctl",
+    "semtimedop", "msgget", "msgsnd", "msgrcv", "msgctl", "mq_open",
+    # A process's priority (its own is left as it is too: the grader sets it).
+    "setpriority", "ioprio_set",
 )
+
+# Allowed on the calling process only (pid 0): on another one they act on it without a signal, and
+# as a normal user the grader and its workers share the sandbox's uid. prlimit64 on the grader could
+# lower its CPU-time limit until the kernel kills it.
+SELF_ONLY = ("prlimit64", "sched_setparam", "sched_setscheduler", "sched_setaffinity", "sched_setattr",
+             "migrate_pages", "move_pages")
 
 
 def seccomp_available() -> bool:
@@ -360,7 +395,20 @@ def seccomp_program(architecture: str) -> list[tuple[int, int, int, int]]:
         (_JEQ, "socket", None, numbers["socket"]),
         (_JEQ, "sendto", None, numbers["sendto"]),
         (_JEQ, "ioctl", None, numbers["ioctl"]),
+        (_JEQ, "fcntl", None, numbers["fcntl"]),
+    ]
+    for name in SELF_ONLY:
+        code.append((_JEQ, "self", None, numbers[name]))
+    code += [
         (_RETURN, None, None, _RET_ALLOW),
+        ("label", "self"),  # pid_t pid, read as 32 bits: 0 is the caller
+        (_LOAD, None, None, _argument(0)),
+        (_JEQ, "allow", "eperm", 0),
+        ("label", "fcntl"),  # unsigned int cmd: no signals from a file to another process
+        (_LOAD, None, None, _argument(1)),
+        (_JEQ, "eperm", None, _F_SETOWN),
+        (_JEQ, "eperm", None, _F_SETSIG),
+        (_JEQ, "eperm", "allow", _F_SETOWN_EX),
         ("label", "clone"),  # the kernel reads clone's flags as 32 bits (the low byte is the exit signal)
         (_LOAD, None, None, _argument(0)),
         (_JSET, "eperm", None, CLONE_NEW_NAMESPACES),
@@ -377,6 +425,8 @@ def seccomp_program(architecture: str) -> list[tuple[int, int, int, int]]:
         (_LOAD, None, None, _argument(1)),
         (_JEQ, "eperm", None, _TIOCSTI),
         (_JEQ, "eperm", None, _TIOCLINUX),
+        (_JEQ, "eperm", None, _FIOSETOWN),
+        (_JEQ, "eperm", None, _SIOCSPGRP),
         ("label", "allow"),
         (_RETURN, None, None, _RET_ALLOW),
         ("label", "eperm"),
@@ -415,8 +465,11 @@ def install_seccomp_filter() -> None:
     (process_vm_readv/writev, pidfd_getfd, process_madvise, kcmp), mounting (mount, umount2,
     pivot_root, chroot, the new mount API), bpf, perf_event_open, keyrings, userfaultfd, file
     handles, kexec, kernel modules, reboot, swap, acct, io_uring_setup, socket() for every family
-    but AF_UNIX, connect, sendto with an address, sendmsg, sendmmsg, and the terminal ioctls
-    TIOCSTI and TIOCLINUX. clone3 fails with ENOSYS (glibc then uses clone). Threads stay allowed;
+    but AF_UNIX, connect, sendto with an address, sendmsg, sendmmsg, the terminal ioctls TIOCSTI
+    and TIOCLINUX, changing a file's mode, owner, times or extended attributes, memfds, System V
+    and POSIX IPC, priorities, acting on another process's limits, scheduling or memory placement
+    (SELF_ONLY), and making another process the owner of a file's signals (F_SETOWN, F_SETSIG,
+    F_SETOWN_EX, FIOSETOWN, SIOCSPGRP). clone3 fails with ENOSYS (glibc then uses clone). Threads stay allowed;
     so does everything not listed. A system call of another architecture (x86's int 0x80, AArch32)
     kills the process. Sets no_new_privs first.
     """

@@ -59,6 +59,7 @@ GUARANTEES = [
     Guarantee("cannot write outside a 16 MiB private /tmp", True, "read-only mounts; /tmp is a size-limited tmpfs; no /dev/shm"),
     Guarantee("cannot use the network", True, "network namespace; the seccomp filter also refuses every socket but AF_UNIX"),
     Guarantee("cannot signal, trace or see the grader's processes", True, "PID namespace; seccomp refuses ptrace"),
+    Guarantee("cannot change the grader's files' modes or its processes' limits and scheduling", True, "read-only mounts; PID namespace; seccomp refuses chmod, chown, utime, xattrs, prlimit and sched_set* on another process, F_SETOWN"),
     Guarantee("cannot start processes (so none is left behind)", True, "seccomp refuses fork, vfork and clone without CLONE_THREAD"),
     Guarantee("cannot create namespaces or mount file systems", True, "seccomp refuses unshare, setns, clone with CLONE_NEW*, mount; --disable-userns as a normal user"),
     Guarantee("memory, CPU time, file size, output and returned bytes are bounded", True, "rlimits, and the grader's own accounting of the sandbox's processes and tmpfs"),

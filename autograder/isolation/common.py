@@ -180,6 +180,16 @@ def limit_resources(limits, drops_privileges: bool):
         return None
 
     cpu = int(limits.total_seconds) + 5
+    processes = limits.processes
+    if not drops_privileges and hasattr(os, "getuid") and os.getuid() != 0:
+        # The sandbox shares the grader's uid, and RLIMIT_NPROC counts every task (thread) of the
+        # uid: allow what it has now, plus the sandbox's own share. Without it a submission could
+        # start threads until the machine runs out of pids, the grader's own included.
+        from ..processes import process_table
+
+        uid = os.getuid()
+        processes += sum(info["threads"] for info in process_table(uids=True) if info["uid"] == uid)
+    limit_processes = drops_privileges or processes > limits.processes
 
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
@@ -187,9 +197,12 @@ def limit_resources(limits, drops_privileges: bool):
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-        if drops_privileges:
-            # Counted per uid, and root is exempt: it bites once the harness has dropped to its uid.
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+        if limit_processes:
+            # Counted per uid, and root is exempt: as root it bites once the harness has dropped to
+            # its uid.
+            hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+            chosen = processes if hard == resource.RLIM_INFINITY else min(processes, hard)
+            resource.setrlimit(resource.RLIMIT_NPROC, (chosen, chosen))
 
     return apply
 

@@ -59,6 +59,7 @@ GUARANTEES = [
     Guarantee("cannot write outside its stage's scratch folder (16 MiB, counted)", True, "Landlock write rights only there; the grader adds up what is written and stops it past the limit"),
     Guarantee("cannot use the network", True, "Landlock denies TCP bind and connect; seccomp refuses every socket but AF_UNIX; Landlock scopes abstract unix sockets"),
     Guarantee("cannot signal or trace the grader's processes", True, "Landlock signal scoping (ABI 6); seccomp refuses ptrace; /proc is not readable"),
+    Guarantee("cannot change the grader's files' modes or its processes' limits and scheduling", True, "seccomp refuses chmod, chown, utime, xattrs, prlimit and sched_set* on another process, setpriority, F_SETOWN (calls Landlock does not govern)"),
     Guarantee("cannot start processes (so none is left behind)", True, "seccomp refuses fork, vfork and clone without CLONE_THREAD"),
     Guarantee("cannot create namespaces or mount file systems", True, "seccomp refuses unshare, setns, clone with CLONE_NEW*, mount"),
     Guarantee("memory, CPU time, file size, output and returned bytes are bounded", True, "rlimits, and the grader's own accounting"),

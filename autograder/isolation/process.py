@@ -52,6 +52,7 @@ GUARANTEES = [
     Guarantee("cannot use the network", False, "only where seccomp is available (it refuses every socket but AF_UNIX)"),
     Guarantee("cannot signal or trace the grader's processes", False, "as root the sandbox uid differs from the grader's; as a normal user nothing stops it"),
     Guarantee("cannot start processes (so none is left behind)", False, "only where seccomp is available; otherwise the grader kills what it finds"),
+    Guarantee("cannot change the grader's files' modes or its processes' limits and scheduling", False, "only where seccomp is available, or as root (the sandbox's uid owns nothing of the grader's)"),
     Guarantee("memory, CPU time, file size, output and returned bytes are bounded", True, "rlimits, and the grader's own accounting"),
 ]
 
