@@ -52,6 +52,13 @@ LIMITS = (
 LIKELY_CAUSE = re.compile(r"^\s*likely cause:\s*(.+)$", re.M)
 
 
+def grader_lines(output: str) -> str:
+    """A test's output without the lines the sandbox sent (quoted "| ", see text.quoted): a
+    submission cannot forge a limit or a likely cause. A quoted MemoryError stays: the code may
+    raise one itself anyway."""
+    return "\n".join(line for line in output.splitlines() if not line.startswith("| ") or line.startswith("| MemoryError"))
+
+
 @dataclass
 class Submission:
     id: str
@@ -144,7 +151,7 @@ def test_statistics(submissions: list[Submission]) -> list[TestStats]:
             kind = failure_kind(test)
             if kind:
                 entry.failures.setdefault(variant, Counter())[kind] += 1
-                for cause in LIKELY_CAUSE.findall(test.get("output", "")):
+                for cause in LIKELY_CAUSE.findall(grader_lines(test.get("output", ""))):
                     key = normalized(cause)
                     named.setdefault(match["id"], set()).add(key)
                     entry.wording.setdefault(key, cause.strip())
@@ -161,7 +168,7 @@ def limits_hit(submissions: list[Submission]) -> list[tuple[str, str, str, str]]
         if not submission.graded:
             continue
         for label, pattern in LIMITS:
-            tests = [test for test in submission.tests if failure_kind(test) and pattern.search(test.get("output", ""))]
+            tests = [test for test in submission.tests if failure_kind(test) and pattern.search(grader_lines(test.get("output", "")))]
             if not tests:
                 continue
             rows.append((submission.id, label, tests_per_module(tests), limit_message(tests[0]["output"], pattern)))
@@ -174,10 +181,11 @@ def tests_per_module(tests: list[dict]) -> str:
 
 
 def limit_message(output: str, pattern: re.Pattern) -> str:
-    """The line naming the limit, and the next one when it announces a reason ("...:")."""
+    """The line naming the limit, and the next one when it announces a reason ("...:"), which
+    may be the submission's own (quoted) text."""
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     for index, line in enumerate(lines):
-        if pattern.search(line):
+        if pattern.search(grader_lines(line)):
             if line.endswith(":") and index + 1 < len(lines):
                 line = f"{line} {lines[index + 1]}"
             return line[:400]

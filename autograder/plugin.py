@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .checks.common import NOT_IMPLEMENTED, Case, PartsFailed
+from .checks.common import NOT_IMPLEMENTED, Case, PartsFailed, quoted_error
 from .compare import CheckFailed
 from .reference import ReferenceCase
 from .rubric import Rubric
@@ -102,6 +102,8 @@ class GradingPlugin:
         module = test_id.split(".", 1)[0]
         import_status, import_message = self.run.imports.get(module, ("ok", ""))
         if import_status != "ok":
+            if import_status == "error":  # the harness's report of what the import raised
+                import_message = quoted_error(import_message)
             raise CaseUnavailable(
                 f"{module}.py could not be imported, so its tests could not run (they used the starter stub):\n"
                 f"{import_message}",

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .grading import GradeResult, TestResult
 from .rubric import load_rubric
+from .text import quoted
 
 KIND_LABELS = {
     "passed": "passed",
@@ -149,13 +150,13 @@ def results_json(result: GradeResult) -> dict:
             "score": 0.0,
             "max_score": 0.0,
             "status": "passed",
-            "output": result.printed_hidden[:MAX_PRINTED],
+            "output": quoted(result.printed_hidden[:MAX_PRINTED]),
             "visibility": "after_published",
             "tags": ["printed"],
         })
     output = [summary_header(result), "", f"Score: {points(result.score)} / {points(result.max_score)}"]
     if result.printed.strip():
-        output += ["", "Your code printed (first lines, public tests):", result.printed[:MAX_PRINTED]]
+        output += ["", "Your code printed (first lines, public tests):", quoted(result.printed[:MAX_PRINTED])]
     return {
         "score": result.score,
         "execution_time": round(result.seconds, 3),

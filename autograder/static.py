@@ -6,6 +6,10 @@
   loops in Python (``map``, ``np.vectorize``, ``np.apply_along_axis``, ...).
 * **Imports.** Graded code may use only the standard library and NumPy; every other import is
   listed, so that `make check` can warn about it before submission.
+* **Introspection.** Code that reads the call stack, the garbage collector's objects, another
+  function's globals, the harness's modules or the process's arguments (where the grader's channel
+  is named) is listed: a network's code has no need for any of it, and the harness's frames hold
+  the grader's own correct forward passes. Course staff review what is listed.
 
 The source is parsed exactly as Python will run it (``ast.parse`` of the bytes honours a coding
 declaration; intake refuses any coding but UTF-8 anyway). The work runs in a forked child with CPU,
@@ -32,6 +36,7 @@ LOOP_NODES = {
 # functools.reduce loops, np.add.reduce does not).
 LOOPING_NAMES = {"map", "filter", "reduce", "starmap", "accumulate", "vectorize", "apply_along_axis", "frompyfunc", "fromiter"}
 LOOPING_ATTRIBUTES = {"vectorize": None, "apply_along_axis": None, "apply_over_axes": None, "frompyfunc": None, "fromiter": None,
+                      "map": None, "filter": None,  # builtins.map reached as an attribute
                       "reduce": "functools", "starmap": "itertools", "accumulate": "itertools"}
 
 
@@ -63,6 +68,7 @@ class Index:
         self.imported: dict[str, dict[str, tuple[str, str]]] = {}  # module -> local name -> (module, name)
         self.module_aliases: dict[str, dict[str, str]] = {}  # module -> local name -> sibling module
         self.cache: dict = {}  # (module, name) -> what direct() found
+        self.instances: dict[tuple[str, str], tuple[str, str]] = {}  # module-level object -> its class
         for module, tree in trees.items():
             imported, aliases = {}, {}
             for node in tree.body:
@@ -82,6 +88,18 @@ class Index:
                     for item in node.body:
                         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                             self.functions[(module, f"{node.name}.{item.name}")] = item
+                        for target in assigned_lambdas(item):  # forward = lambda self, Z: ...
+                            self.functions[(module, f"{node.name}.{target}")] = item.value
+                for target in assigned_lambdas(node):
+                    self.functions[(module, target)] = node.value
+        for module, tree in trees.items():  # helper = Helper(): calling it runs Helper.__call__
+            for node in tree.body:
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
+                    owner = self.resolve(module, node.value.func.id)
+                    if owner in self.bases:
+                        for target in node.targets:
+                            if isinstance(target, ast.Name):
+                                self.instances[(module, target.id)] = owner
 
     def resolve(self, module: str, name: str) -> tuple[str, str]:
         """Where a module-level name of ``module`` is defined: here, or in the sibling it came from."""
@@ -101,13 +119,30 @@ class Index:
         return None
 
 
+def assigned_lambdas(node: ast.AST) -> list[str]:
+    """The names ``node`` binds to a lambda (``name = lambda ...``)."""
+    if isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+        return [target.id for target in node.targets if isinstance(target, ast.Name)]
+    if isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Lambda) and isinstance(node.target, ast.Name):
+        return [node.target.id]
+    return []
+
+
 def _callees(index: Index, module: str, name: str, node: ast.AST) -> list[tuple[str, str]]:
     """The functions of the six modules that a call node may reach."""
     call = node.func
     owner = (module, name.split(".")[0]) if "." in name else None
     if isinstance(call, ast.Name):
         target = index.resolve(module, call.id)
-        return [target] if target in index.functions else []
+        if target in index.functions:
+            return [target]
+        if target in index.instances:
+            found = index.method(index.instances[target], "__call__")
+            return [found] if found else []
+        if target in index.bases:  # a class: calling it runs its __init__
+            found = index.method(target, "__init__")
+            return [found] if found else []
+        return []
     if isinstance(call, ast.Attribute):
         value = call.value
         if isinstance(value, ast.Name) and value.id in ("self", "cls") and owner:
@@ -181,6 +216,46 @@ def foreign_imports(trees: dict[str, ast.Module]) -> list[tuple[str, int, str, s
     return sorted(set(found))
 
 
+# Attributes that reach frames or objects beyond the code's own, and names of the harness.
+INTROSPECTION_ATTRIBUTES = {
+    "_getframe": "reads the call stack", "currentframe": "reads the call stack", "stack": None,
+    "getouterframes": "reads the call stack", "f_back": "reads the call stack", "f_globals": "reads another frame's globals",
+    "f_locals": "reads another frame's variables", "tb_frame": "reads the call stack", "gi_frame": "reads the call stack",
+    "get_objects": "reads the garbage collector's objects", "get_referrers": "reads the garbage collector's objects",
+    "get_referents": "reads the garbage collector's objects", "__globals__": "reads another function's globals",
+    "__subclasses__": "walks the class hierarchy", "argv": None,
+}
+HARNESS_NAMES = {"standins", "probes", "npzio", "confine", "harness"}
+
+
+def introspection(trees: dict[str, ast.Module]) -> list[tuple[str, int, str]]:
+    """(module, line, what) for every use of the call stack, the garbage collector, another
+    function's globals, the process's arguments, or a name of the harness's modules."""
+    found = []
+    for module, tree in trees.items():
+        for node in ast.walk(tree):
+            what = None
+            if isinstance(node, ast.Attribute) and node.attr in INTROSPECTION_ATTRIBUTES:
+                what = INTROSPECTION_ATTRIBUTES[node.attr]
+                owner = node.value.id if isinstance(node.value, ast.Name) else ""
+                if node.attr == "stack":
+                    what = "reads the call stack" if owner == "inspect" else None
+                elif node.attr == "argv":
+                    what = "reads the process's arguments" if owner == "sys" else None
+            elif isinstance(node, (ast.Name, ast.alias)):
+                name = node.id if isinstance(node, ast.Name) else node.name
+                if name.split(".")[0] in HARNESS_NAMES or name in ("_getframe", "currentframe", "get_objects", "get_referrers"):
+                    what = f"names {name}"
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                words = set(node.value.replace(".", " ").replace("/", " ").split())
+                named = sorted(words & (HARNESS_NAMES | {"_getframe", "f_back", "f_globals", "f_locals", "get_objects", "get_referrers"}))
+                if named and len(node.value) < 200:
+                    what = f"names {named[0]} in a string"
+            if what and hasattr(node, "lineno"):
+                found.append((module, node.lineno, what))
+    return sorted(set(found))
+
+
 def analyse(sources: dict[str, bytes], functions: dict[str, list[str]]) -> dict:
     """``sources``: module -> source bytes; ``functions``: module -> qualified names to check for
     loops. Returns {"loops": {"module:name": [...]}, "imports": [...], "unparsable": {module: why}}."""
@@ -196,7 +271,12 @@ def analyse(sources: dict[str, bytes], functions: dict[str, list[str]]) -> dict:
         if module in trees:
             for name in names:
                 loops[f"{module}:{name}"] = loops_reachable(index, module, name)
-    return {"loops": loops, "imports": [list(item) for item in foreign_imports(trees)], "unparsable": unparsable}
+    return {
+        "loops": loops,
+        "imports": [list(item) for item in foreign_imports(trees)],
+        "introspection": [list(item) for item in introspection(trees)],
+        "unparsable": unparsable,
+    }
 
 
 def analyse_with_limits(sources: dict[str, bytes], functions: dict[str, list[str]]) -> dict:

@@ -23,3 +23,14 @@ def clean(text: str) -> str:
 def name(text: str) -> str:
     """A file name on one line: control characters and newlines shown as escapes (\\n, \\x1b)."""
     return "".join(character if character.isprintable() else repr(character)[1:-1] for character in text)
+
+
+def quoted(text: str) -> str:
+    """Text the sandbox sent (an exception's message, what the code printed), each line behind
+    "| ", so that no line of it can pass for one of the grader's own (a total, a likely cause)."""
+    return "\n".join(f"| {line}" for line in (text.splitlines() or [""]))
+
+
+def one_line(text: str) -> str:
+    """Text the sandbox sent that belongs on one line (a function's label, a short note)."""
+    return " ".join(text.split())

@@ -20,8 +20,27 @@ import numpy as np
 
 from autograder import tolerances
 from autograder.compare import CheckFailed, close, require_close, require_shape_and_dtype, shape_text
+from autograder.text import one_line, quoted
 
 NOT_IMPLEMENTED = "Not implemented yet"
+
+# NumPy's words for a shape mistake, and what usually causes it.
+SHAPE_HINTS = (
+    ("matmul: Input operand", "a matrix product of incompatible shapes: check the order of the operands and any missing or extra .T"),
+    ("not aligned", "a matrix product of incompatible shapes: check the order of the operands and any missing or extra .T"),
+    ("could not be broadcast", "arrays of incompatible shapes in an elementwise operation: check keepdims=True on sums and maxima, and the axis"),
+)
+
+
+def raised(call: str, message: str) -> str:
+    return f"{call}: your code raised an error:\n{quoted_error(message)}"
+
+
+def quoted_error(message: str) -> str:
+    """An error as the sandbox reported it, quoted, and a likely cause where NumPy's words point
+    to one."""
+    hint = next((hint for clue, hint in SHAPE_HINTS if clue in message), None)
+    return quoted(message) + (f"\nlikely cause: {hint}" if hint else "")
 
 
 class NotImplementedYet(CheckFailed):
@@ -74,7 +93,7 @@ class Case:
         why (the function raised, is not written, hung, returned something else). A function that
         raised NotImplementedError counts as not written, whatever it recorded."""
         if self.status == "not_implemented":
-            raise NotImplementedYet(not_implemented(self.function or function, self.message))
+            raise NotImplementedYet(not_implemented(self.function or function, one_line(self.message)))
         note = self.notes.get(function or "")
         if note and note.startswith("not implemented yet"):
             raise failure_from_note(call, note, function)
@@ -84,11 +103,11 @@ class Case:
         if note:
             raise failure_from_note(call, note, function)
         if self.status == "hung":
-            raise Unavailable(self.message, "timeout")
+            raise Unavailable(one_line(self.message), "timeout")
         if self.status == "bad_return":
-            raise Unavailable(f"{call}: {self.message}", "failed")
+            raise Unavailable(f"{call}: {one_line(self.message)}", "failed")
         if self.status != "ok":
-            raise Unavailable(f"{call}: your code raised an error:\n{self.message}", "error")
+            raise Unavailable(raised(call, self.message), "error")
         raise CheckFailed(f"{call}: no result came back")
 
     @property
@@ -110,12 +129,10 @@ def failure_from_note(call: str, note: str, function: str | None = None) -> Chec
     if kind == "not implemented yet":
         return NotImplementedYet(not_implemented(function or call))
     if kind == "hung":
-        return Unavailable(text, "timeout")
-    if kind == "missing":
-        return CheckFailed(f"{call}: {text}")
-    if kind == "returned":
-        return CheckFailed(f"{call}: {text}")
-    return Unavailable(f"{call}: your code raised an error:\n{text}", "error")
+        return Unavailable(one_line(text), "timeout")
+    if kind in ("missing", "returned"):
+        return CheckFailed(f"{call}: {one_line(text)}")
+    return Unavailable(raised(call, text), "error")
 
 
 def shapes_of(case: Case, *names: str, prefix: str = "") -> str:

@@ -38,7 +38,10 @@ STUBS = "stubs"
 MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
 # What graded code may import: the standard library and NumPy. Anything else imports as a
 # placeholder that fails, with the rule, when it is used (see ImportPolicy).
-ALLOWED_PACKAGES = frozenset(sys.stdlib_module_names) | {"numpy", PACKAGE, STUBS, "probes", "standins", "npzio", "confine"}
+ALLOWED_PACKAGES = frozenset(sys.stdlib_module_names) | {"numpy", PACKAGE, STUBS}
+# The harness's own modules: imported before any submission code, then out of sys.modules and off
+# sys.path, so that graded code cannot import them (standins holds correct forward passes).
+HARNESS_MODULES = ("npzio", "probes", "standins", "confine")
 # Loaded before a plain uid drop (the process mode as root), when the interpreter's own files may
 # become unreadable: NumPy and the standard modules graded code commonly uses.
 PRELOAD = (
@@ -47,13 +50,6 @@ PRELOAD = (
     "abc", "bisect", "collections", "contextlib", "copy", "dataclasses", "enum", "functools", "heapq",
     "inspect", "itertools", "json", "logging", "math", "numbers", "operator", "random", "re", "statistics",
     "string", "textwrap", "time", "types", "typing", "warnings", "weakref",
-)
-
-
-SHAPE_HINTS = (
-    ("matmul: Input operand", "a matrix product of incompatible shapes: check the order of the operands and any missing or extra .T"),
-    ("not aligned", "a matrix product of incompatible shapes: check the order of the operands and any missing or extra .T"),
-    ("could not be broadcast", "arrays of incompatible shapes in an elementwise operation: check keepdims=True on sums and maxima, and the axis"),
 )
 
 
@@ -103,10 +99,6 @@ def describe_error(error: BaseException, package_dir: str, stub_dir: str) -> tup
         elif frame.filename.startswith(stub_dir):
             lines.append(f"  (starter stub) {os.path.basename(frame.filename)}, in {frame.name}")
     summary = "".join(traceback.format_exception_only(type(error), error)).strip()
-    for clue, hint in SHAPE_HINTS:
-        if clue in summary:
-            summary += f"\nlikely cause: {hint}"
-            break
     if lines:
         return "error", summary + "\n" + "\n".join(["Traceback (your code only):", *lines])
     return "error", summary
@@ -331,6 +323,9 @@ def main() -> None:
     import npzio  # the archive format, next to this file
     import probes  # the probe functions, next to this file
 
+    for name in HARNESS_MODULES:
+        sys.modules.pop(name, None)
+    sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != HERE]
     sys.meta_path.insert(0, ImportPolicy())
     package_dir = os.path.join(stage, PACKAGE)
     stub_dir = os.path.join(stage, STUBS)
