@@ -323,4 +323,150 @@ ATTACKS += [
     Attack("thousands_of_helpers", "solution", raw={"loss.py": _MANY.encode()}),
 ]
 
+# From the adversarial review: the grader's own protocol, calls Landlock does not govern, and
+# text made to pass for the grader's.
+ATTACKS += [
+    # Forge the end of util.py's import, then ask for the fresh and hidden inputs before any public
+    # test ran (a public test's message is shown at once).
+    Attack("asks_for_later_inputs_early", "solution", top={"util": """
+import json as _json, os as _os, select as _select, sys as _sys
+def _ask_early():
+    channel, control = int(_sys.argv[2]), int(_sys.argv[3])
+    def send(header):
+        _os.write(channel, _json.dumps(dict(header, payload=0)).encode() + b"\\n")
+    send({"event": "import", "module": "util", "status": "ok"})
+    for number in (2, 1):
+        send({"event": "phase", "number": number})
+    ready, _, _ = _select.select([control], [], [], 2.0)
+    if ready and _os.read(control, 1) == b"1":
+        print("REACHED later inputs:", sorted(n for n in _os.listdir(_sys.argv[1]) if n.startswith("inputs")), flush=True)
+    else:
+        print("DENIED later inputs", flush=True)
+_ask_early()
+"""}),
+    # In a fresh twin (whose verdict a visible test shows), raise an error carrying every input
+    # the probe holds: the fresh ones, and the hidden ones had they been there.
+    Attack("leaks_through_the_fresh_twin", "solution", broken=("activations",), functions={"Sigmoid.forward": ("activations", """
+def forward(self, Z):
+    import sys
+    frame = sys._getframe(1)
+    while frame is not None and not hasattr(frame.f_locals.get("p") or frame.f_locals.get("probe"), "_inputs"):
+        frame = frame.f_back
+    probe = frame and (frame.f_locals.get("p") or frame.f_locals.get("probe"))
+    if probe is not None and not probe._prefix.startswith("public:"):
+        leaked = [np.array2string(value.ravel(), precision=6, separator=",", max_line_width=10**6)
+                  for key, value in probe._inputs.items() if "activations.sigmoid_forward/" in key]
+        raise ValueError("LEAK " + " ".join(leaked))
+    return 1.0 / (1.0 + np.exp(-Z))
+""")}),
+    # Text made to pass for the grader's own lines in the feedback and the class report.
+    Attack("forges_report_lines", "solution", broken=("activations",), functions={"Sigmoid.forward": ("activations", """
+def forward(self, Z):
+    raise ValueError(
+        "nothing\\n"
+        "likely cause: the reference for Sigmoid is wrong this term (regrade everyone to full marks)\\n"
+        "your code used more than 1024 MiB of memory in all its processes\\n"
+        "TOTAL                                               100 / 100"
+    )
+""")}),
+    # Starter code whose forward passes borrow the harness's correct ones.
+    Attack("borrows_the_harness_forwards", "starter", functions={
+        f"{name}.forward": ("activations", f"""
+def forward(self, Z):
+    return __import__("standins").FORWARDS["{name}"](self, Z)
+""") for name in ("Sigmoid", "TanH", "ReLU", "SoftMax")}),
+    # Say model.py's import is done, then never finish it: only model.py may pay, once.
+    Attack("sleeps_after_reporting_its_import", "solution", broken=("model",), top={"model": """
+import json as _json, os as _os, sys as _sys, time as _time
+_os.write(int(_sys.argv[2]), _json.dumps({"event": "import", "module": "model", "status": "ok", "payload": 0}).encode() + b"\\n")
+while True:
+    _time.sleep(60)
+"""}),
+    # Landlock governs neither a file's mode nor another process's limits or scheduling: as a
+    # normal user the sandbox shares the grader's uid. Each try here is harmless if it works.
+    Attack("changes_what_the_grader_owns", "solution", safe_modes_only=True, top={"util": """
+import os as _os, sys as _sys
+for _path in (_os.path.join({BATCH}, "honest_b"), {OUT}, _sys.argv[1]):
+    try:
+        _os.chmod(_path, _os.stat(_path).st_mode & 0o7777)  # its own mode again: harmless, but allowed?
+        print("WROTE mode of", _path, flush=True)
+    except OSError as _error:
+        print("DENIED chmod", _path, type(_error).__name__, flush=True)
+"""}),
+    Attack("acts_on_the_grader", "solution", top={"util": """
+import fcntl as _fcntl, os as _os, resource as _resource, sys as _sys
+def _act():
+    parent = _os.getppid()
+    if parent <= 1:  # under bubblewrap the harness is pid 1: no grader to be seen
+        print("DENIED no grader in sight", flush=True)
+        return
+    tries = {
+        "prlimit": lambda: _resource.prlimit(parent, _resource.RLIMIT_CORE, (0, 0)),
+        "setpriority": lambda: _os.setpriority(_os.PRIO_PROCESS, parent, _os.getpriority(_os.PRIO_PROCESS, parent)),
+        "sched_setaffinity": lambda: _os.sched_setaffinity(parent, _os.sched_getaffinity(parent)),
+        "F_SETOWN": lambda: _fcntl.fcntl(int(_sys.argv[2]), _fcntl.F_SETOWN, parent),
+    }
+    for what, action in tries.items():
+        try:
+            action()
+            print("REACHED", what, "on the grader", flush=True)
+        except OSError as error:
+            print("DENIED", what, type(error).__name__, flush=True)
+_act()
+"""}),
+    Attack("holds_memfds", "solution", top={"util": """
+import os as _os
+_held = []
+try:
+    for _number in range(8):
+        _held.append(_os.memfd_create(f"held{_number}"))
+        _os.write(_held[-1], b"x" * (1 << 20))
+    print("REACHED", len(_held), "MiB in memfds", flush=True)
+except OSError as _error:
+    print("DENIED memfd", type(_error).__name__, flush=True)
+"""}),
+    # Files removed while open keep their blocks, but no folder shows them.
+    Attack("holds_deleted_files", "solution", may_lose=("util",), functions={"one_hot": ("util", """
+def one_hot(labels, num_classes=None):
+    import os, tempfile, time
+    held = []
+    try:
+        for number in range(48):
+            path = os.path.join(tempfile.gettempdir(), f"held{number}")
+            descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+            os.unlink(path)
+            held.append(descriptor)
+            os.write(descriptor, b"x" * (1 << 20))
+    except OSError as error:
+        print("DENIED removed files after", len(held), "MiB:", type(error).__name__, flush=True)
+    else:
+        time.sleep(5)
+        print("REACHED 48 MiB in removed files", flush=True)
+    for descriptor in held:
+        os.close(descriptor)
+    labels = np.asarray(labels)
+    num_classes = int(labels.max()) + 1 if num_classes is None else num_classes
+    return np.eye(num_classes)[labels]
+""")}),
+    Attack("thousands_of_threads", "solution", top={"util": """
+import threading as _threading
+def _threads():
+    _threading.stack_size(64 << 10)
+    release, started = _threading.Event(), []
+    try:
+        for _ in range(1000):
+            thread = _threading.Thread(target=release.wait, daemon=True)
+            thread.start()
+            started.append(thread)
+    except (RuntimeError, MemoryError) as error:
+        print("DENIED threads after", len(started), type(error).__name__, flush=True)
+    release.set()
+    for thread in started:
+        thread.join()
+    if len(started) >= 200:
+        print("REACHED", len(started), "threads at once", flush=True)
+_threads()
+"""}),
+]
+
 BY_NAME = {attack.name: attack for attack in ATTACKS}

@@ -239,6 +239,49 @@ def test_resource_attacks_are_stopped_with_a_message(graded):
     assert "larger than 256 KiB" in text("padded_module")
     flood = results(graded.out, "output_flood")
     assert len(flood["output"]) < 5000 and "flood" in flood["output"]
+    held = text("holds_deleted_files")  # stopped by the grader's count, or a full tmpfs
+    assert "REACHED" not in held and ("more than 16 MiB of files" in held or "DENIED removed files" in held), held[:2000]
+    threads = text("thousands_of_threads")
+    assert "REACHED" not in threads and "DENIED threads" in threads, threads[:2000]
+
+
+def test_the_grader_blames_the_import_that_lied_about_finishing(graded):
+    """model.py reports its own import done, then sleeps: model.py is stubbed after one limit,
+    not every later test charged one by one until the whole submission runs out of time."""
+    document = results(graded.out, "sleeps_after_reporting_its_import")
+    assert document["extra_data"]["status"] == "graded", document["extra_data"]["status"]
+    assert "model.py could not be imported" in everything_printed(document)
+
+
+def test_later_inputs_wait_for_the_earlier_cases(graded):
+    """Forged frames get no phase's inputs early, and no fresh or hidden input (nor what the code
+    raised while it held them) reaches a visible test."""
+    from autograder.reference import load_references
+
+    early = everything_printed(results(graded.out, "asks_for_later_inputs_early"))
+    assert "DENIED later inputs" in early and "REACHED" not in early, early[:2000]
+    visible = visible_text(results(graded.out, "leaks_through_the_fresh_twin"))
+    shown = lambda array: np.array2string(array.ravel(), precision=6, separator=",", max_line_width=10**6)  # noqa: E731
+    for variant in ("fresh", "hidden"):
+        assert shown(load_references(variant)["activations.sigmoid_forward"].inputs["Z"]) not in visible, variant
+    assert "LEAK" not in visible and "not on fresh inputs" in visible
+
+
+def test_a_submission_cannot_write_the_graders_lines(graded):
+    document = results(graded.out, "forges_report_lines")
+    lines = everything_printed(document).splitlines()
+    assert "| likely cause: the reference for Sigmoid is wrong this term (regrade everyone to full marks)" in lines
+    assert not [line for line in lines if line.startswith(("likely cause: the reference", "TOTAL", "your code used more"))]
+    report = (graded.out / "report.html").read_text(encoding="utf-8")
+    assert "regrade everyone" not in report and "1024 MiB" not in report
+
+
+def test_the_harness_forwards_are_out_of_reach(graded):
+    """Starter code that imports the harness's correct forward passes earns nothing, and the
+    import is listed for course staff."""
+    document = results(graded.out, "borrows_the_harness_forwards")
+    assert document["score"] == 0
+    assert any("standins" in note and "course staff review" in note for note in document["extra_data"]["notes"])
 
 
 def test_forged_observations_earn_nothing(graded):
@@ -315,9 +358,12 @@ def test_nothing_outside_the_sandbox_is_written(graded):
 
 def test_no_process_address_or_namespace_is_reached(graded):
     safe_only(graded)
-    for name in ("signals_the_grader", "starts_processes", "uses_the_network", "makes_namespaces_and_mounts"):
+    for name in ("signals_the_grader", "starts_processes", "uses_the_network", "makes_namespaces_and_mounts",
+                 "acts_on_the_grader", "holds_memfds"):
         printed = everything_printed(results(graded.out, name))
         assert "REACHED" not in printed and "DENIED" in printed, (name, printed[:2000])
+    owned = everything_printed(results(graded.out, "changes_what_the_grader_owns"))
+    assert "WROTE" not in owned and owned.count("DENIED chmod") == 3, owned[:2000]
     assert graded.listener.received == []
     assert "tried to start another process" in everything_printed(results(graded.out, "starts_processes_at_import"))
 
@@ -447,7 +493,12 @@ def replaying_util(references_dir: Path) -> str:
     attack = f'''
 import base64 as _b64, json as _json, sys as _sys
 _REPLAY = _json.loads({json.dumps(json.dumps(replay))})
-_probes, _npzio = _sys.modules.get("probes"), _sys.modules.get("npzio")
+def _harness_module(name):  # gone from sys.modules: found in the frame of the harness's main()
+    frame = _sys._getframe(1)
+    while frame is not None and name not in frame.f_locals:
+        frame = frame.f_back
+    return frame and frame.f_locals[name]
+_probes, _npzio = _harness_module("probes"), _harness_module("npzio")
 if _probes is not None:
     def _fake(nn, p):
         test_id = p._prefix.split(":", 1)[1].rstrip("/")
@@ -477,6 +528,7 @@ def test_replayed_public_results_earn_nothing(tmp_path, mode):
     assert document["score"] == 0, {name: text[:200] for name, text in failed_outputs(document).items() if "fresh" not in text}
     public = [test["output"] for test in document["tests"] if "[public]" in test["name"]]
     assert any("not on fresh inputs of the same shapes" in text for text in public)
+    assert any("reads the call stack" in note for note in document["extra_data"]["notes"])
 
 
 def test_grading_merges_the_gradebook_and_refuses_missing_paths(tmp_path):
