@@ -169,34 +169,63 @@ class ChildProcess:
                 next_check = now + MONITOR_SECONDS
                 problem = clock.check(launch, now, deadline)
                 if problem:
+                    # The child may have finished the case and started the next before we looked
+                    # (a busy machine delays the grader, not the child): take in every frame it has
+                    # already sent, so the limit is charged to the step that was really running,
+                    # and act only if it still holds.
+                    ending = self._take_pending(selector, reader, launch, clock, process, control_fd)
+                    problem = ending or (None if launch.done else clock.check(launch, time.monotonic(), deadline))
+                if problem:
                     launch.ending = problem
                     return
             if process.poll() is not None:
                 exited_at = exited_at or now
                 if now - exited_at > 0.2 or not selector.get_map():
+                    launch.ending = self._take_pending(selector, reader, launch, clock, process, control_fd)
                     return
             for key, _ in selector.select(timeout=MONITOR_SECONDS / 2):
-                try:
-                    data = os.read(key.fd, 1 << 16)
-                except BlockingIOError:
-                    continue
-                if not data:
-                    selector.unregister(key.fileobj)
-                    continue
-                if key.data == "output":
-                    self.phases.keep(data)
-                    continue
-                self.received_bytes += len(data)
-                if self.received_bytes > self.limits.channel_bytes:
-                    launch.ending = "your code sent the grader more data than any right answer needs (did it write to the grader's file descriptor?)"
+                ending = self._take(key, selector, reader, launch, clock, process, control_fd)
+                if ending:
+                    launch.ending = ending
                     return
-                try:
-                    frames = reader.feed(data)
-                except ProtocolError as error:
-                    launch.ending = f"the channel back to the grader was corrupted ({error}); did your code write to its file descriptors?"
-                    return
-                for header, payload in frames:
-                    self._handle(header, payload, launch, clock, process, control_fd)
+
+    def _take(self, key, selector, reader: FrameReader, launch: Launch, clock: "CaseClock", process, control_fd: int) -> str | None:
+        """Read what one of the child's pipes holds and act on it; the reason to stop, if any."""
+        try:
+            data = os.read(key.fd, 1 << 16)
+        except BlockingIOError:
+            return None
+        if not data:
+            selector.unregister(key.fileobj)
+            return None
+        if key.data == "output":
+            self.phases.keep(data)
+            return None
+        self.received_bytes += len(data)
+        if self.received_bytes > self.limits.channel_bytes:
+            return "your code sent the grader more data than any right answer needs (did it write to the grader's file descriptor?)"
+        try:
+            frames = reader.feed(data)
+        except ProtocolError as error:
+            return f"the channel back to the grader was corrupted ({error}); did your code write to its file descriptors?"
+        for header, payload in frames:
+            self._handle(header, payload, launch, clock, process, control_fd)
+        return None
+
+    def _take_pending(self, selector, reader: FrameReader, launch: Launch, clock: "CaseClock", process, control_fd: int) -> str | None:
+        """What the pipes hold right now, without waiting (at most 16 MiB: a child printing without
+        pause cannot keep the grader here)."""
+        for _ in range(256):
+            if launch.done:
+                return None
+            ready = selector.select(timeout=0)
+            if not ready:
+                return None
+            for key, _ in ready:
+                ending = self._take(key, selector, reader, launch, clock, process, control_fd)
+                if ending:
+                    return ending
+        return None
 
     def _handle(self, header: dict, payload: bytes, launch: Launch, clock: "CaseClock", process, control_fd: int) -> None:
         event = header["event"]

@@ -4,6 +4,7 @@ time limit, and never make it keep data it did not ask for."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,57 @@ def test_a_phase_is_released_only_when_its_first_case_is_next(tmp_path, monkeypa
     assert released() == ["inputs-0.bin", "inputs-1.bin"] and phases.bucket == "hidden"
     os.close(read_end)
     os.close(write_end)
+
+
+FAST_CHILD = r"""
+import json, os, sys, time
+channel = int(sys.argv[1])
+def send(header):
+    os.write(channel, json.dumps({**header, "payload": 0}).encode() + b"\n")
+send({"event": "ready", "uid": os.getuid()})
+for module in sys.argv[2].split(","):
+    send({"event": "start", "case": "import:" + module})
+    send({"event": "import", "module": module, "status": "ok"})
+send({"event": "start", "case": "public:a"})
+send({"event": "result", "case": "public:a", "status": "ok"})
+send({"event": "start", "case": "public:b"})
+held = []
+for number in range(24):  # 24 MiB in files removed while open: over the 16 MiB limit
+    path = os.path.join(os.environ["TMPDIR"], f"held{number}")
+    held.append(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    os.unlink(path)
+    os.write(held[-1], b"x" * (1 << 20))
+open(os.path.join(os.environ["TMPDIR"], "..", "sent"), "w").close()
+time.sleep(60)
+"""
+
+
+def test_a_limit_is_charged_to_the_case_running_when_the_grader_looks_late(tmp_path, monkeypatch):
+    """On a busy machine the grader may look only after the child has answered one case and begun
+    the next: the frames already sent are taken in first, so the next case (which holds the files)
+    is charged, not the one that had answered."""
+    import sys
+
+    from autograder import child as child_module
+
+    (tmp_path / "scratch").mkdir()
+    mode = make_mode("process")
+    monkeypatch.setattr(mode, "command", lambda stage, channel_fd, control_fd: [sys.executable, "-c", FAST_CHILD, str(channel_fd), ",".join(child_module.MODULES)])
+    real_check, looked = child_module.CaseClock.check, []
+
+    def late_check(clock, launch, now, deadline):
+        if not looked:  # the grader is descheduled until the child has sent everything
+            looked.append(now)
+            for _ in range(600):
+                if (tmp_path / "sent").exists():
+                    break
+                time.sleep(0.05)
+        return real_check(clock, launch, time.monotonic(), deadline)
+
+    monkeypatch.setattr(child_module.CaseClock, "check", late_check)
+    cases = [{"id": "public:a", "phase": 0}, {"id": "public:b", "phase": 0}]
+    phases = Phases(tmp_path, [{}], Limits())
+    launch = ChildProcess(mode, tmp_path, Limits(case_seconds=30.0), None, set(), cases, phases).run(time.monotonic() + 120)
+    assert (tmp_path / "sent").exists()
+    assert "public:a" in launch.outcomes, "the answer the child sent before the limit was hit is kept"
+    assert launch.current == "public:b" and "16 MiB of files" in (launch.ending or ""), (launch.current, launch.ending)
