@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import cache
@@ -337,11 +338,23 @@ def grade_many(
         context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         with ProcessPoolExecutor(jobs, mp_context=context) as pool:
             futures = [pool.submit(_grade_job, job) for job in jobs_list]
+            # The workers exist now (the fork context starts them all at once): while they grade,
+            # this idle process loads what the class report will need.
+            threading.Thread(target=_load_report_packages, daemon=True).start()
             for future in as_completed(futures):
                 results.append(future.result())
                 if on_result:
                     on_result(results[-1])
     return sorted(results, key=lambda result: result.submission_id)
+
+
+def _load_report_packages() -> None:
+    import importlib
+
+    try:
+        importlib.import_module(f"{__package__}.class_report_figures")  # matplotlib, for the class report after the batch
+    except Exception:  # noqa: BLE001 - the report says so itself when it runs
+        pass
 
 
 def default_jobs() -> int:

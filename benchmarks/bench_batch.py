@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import shutil
 import statistics
 import subprocess
@@ -70,31 +71,44 @@ def make_batch(target: Path, copies: int, mix: dict[str, float], hanging: Path) 
 
 
 def run_batch(folder: Path, out: Path, jobs: int, timeout: float, kit: Path = ROOT) -> float:
+    return run_batch_timed(folder, out, jobs, timeout, kit)[0]
+
+
+def run_batch_timed(folder: Path, out: Path, jobs: int, timeout: float, kit: Path = ROOT) -> tuple[float, float]:
+    """(seconds for the whole command, seconds of it the class report took as the grader printed
+    them; 0 for a grader that writes none)."""
     started = time.perf_counter()
-    subprocess.run(
+    completed = subprocess.run(
         [sys.executable, "-m", "autograder", "grade", "--batch", str(folder), "--out", str(out), "--jobs", str(jobs), "--timeout", str(timeout)],
-        cwd=kit, check=True, capture_output=True,
+        cwd=kit, check=True, capture_output=True, text=True,
     )
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    report = re.search(r"^class report: .* \(([0-9.]+) s\)", completed.stdout, re.MULTILINE)
+    return seconds, float(report.group(1)) if report else 0.0
 
 
-def compare_with(commit: str, folder: Path, jobs: int, rounds: int) -> tuple[float, float]:
+def compare_with(commit: str, folder: Path, jobs: int, rounds: int) -> tuple[float, float, float]:
     """Median seconds to grade ``folder`` with this kit and with ``commit``'s grader (a temporary
-    git worktree sharing this virtualenv), runs alternating so that both see the same machine."""
+    git worktree sharing this virtualenv), runs alternating so that both see the same machine, and
+    the median seconds of this kit's runs that went to the class report (which ``commit`` may not
+    write)."""
     with tempfile.TemporaryDirectory() as place:
         other = Path(place) / "kit"
         subprocess.run(["git", "worktree", "add", "--detach", str(other), commit], cwd=ROOT, check=True, capture_output=True)
         try:
             (other / ".venv").symlink_to(ROOT / ".venv")
-            ours, theirs = [], []
+            ours, theirs, reports = [], [], []
             for number in range(rounds):
                 for kit, times in ((other, theirs), (ROOT, ours)):
                     out = Path(place) / f"out-{number}-{len(times)}-{kit.name}"
-                    times.append(run_batch(folder, out, jobs, 600, kit))
+                    seconds, report = run_batch_timed(folder, out, jobs, 600, kit)
+                    times.append(seconds)
+                    if kit == ROOT:
+                        reports.append(report)
                     shutil.rmtree(out)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(other)], cwd=ROOT, capture_output=True)
-    return statistics.median(ours), statistics.median(theirs)
+    return statistics.median(ours), statistics.median(theirs), statistics.median(reports)
 
 
 def per_submission_seconds(out: Path) -> dict[str, float]:
@@ -139,10 +153,11 @@ def main() -> None:
     print(f"  mixed (5% hanging)  {mixed_seconds:7.1f} s total  longest hanging submission {max(hanging_times):.1f} s (limit {arguments.timeout:g} s)")
     print(f"  peak sandbox memory {peak:7.1f} MiB")
     if against:
-        ours, theirs = against
+        ours, theirs, report = against
         print(f"  against {arguments.against}: {ours:.1f} s here vs {theirs:.1f} s there (medians of {arguments.rounds} "
               f"alternating runs, class report included here): {ours / theirs:.3f}x the time, "
               f"{arguments.copies / ours * 60:.0f} vs {arguments.copies / theirs * 60:.0f} submissions/minute")
+        print(f"    of which the class report {report:.1f} s; grading alone {(ours - report) / theirs:.3f}x the time")
     print(f"  sandbox overhead    {per_worker:.3f} s per submission per worker vs {baseline:.3f} s in-process: {overhead:.2f}x")
     print("  targets: >= 120/min {}, overhead <= 1.5x {}, memory < 500 MB {}, hanging <= limit {}".format(
         "met" if per_minute >= 120 else "NOT met", "met" if overhead <= 1.5 else "NOT met",
@@ -152,7 +167,8 @@ def main() -> None:
         "correct_seconds": round(correct_seconds, 2), "per_minute": round(per_minute, 1), "median_seconds": round(median, 3),
         "mixed_seconds": round(mixed_seconds, 2), "longest_hanging_seconds": round(max(hanging_times), 2),
         "timeout": arguments.timeout, "peak_sandbox_mib": round(peak, 1), "overhead": round(overhead, 2),
-        **({"against": arguments.against, "ratio_against": round(against[0] / against[1], 3)} if against else {}),
+        **({"against": arguments.against, "ratio_against": round(against[0] / against[1], 3),
+            "report_seconds": round(against[2], 2), "grading_ratio_against": round((against[0] - against[2]) / against[1], 3)} if against else {}),
     }))
 
 

@@ -154,3 +154,30 @@ def test_one_submission_alone_gets_no_class_report(tmp_path):
         archive.writestr("util.py", (ROOT / "solution" / "util.py").read_text())
     completed = grade([tmp_path / "second.zip"], out, "--public-only")
     assert (out / "report.html").is_file(), completed.stdout  # a second one into the same folder: a class
+
+
+def test_figures_drawn_beside_a_child_are_those_drawn_alone(graded, tmp_path, monkeypatch):
+    """Half the figures are drawn in a forked child; where forking fails, or the child does, the
+    grading process draws them itself, and every way gives the same pictures."""
+    import os
+
+    from autograder import class_report, class_report_figures
+
+    out, _ = graded
+    submissions = class_report.read_results(out)
+    stats = class_report.test_statistics(submissions)
+    drawn = {}
+    for way in ("forked", "no fork", "child fails"):
+        folder = tmp_path / way
+        folder.mkdir()
+        with monkeypatch.context() as patch:
+            if way == "no fork":
+                def refuse():
+                    raise OSError("no more processes")
+                patch.setattr(os, "fork", refuse)
+            elif way == "child fails":
+                patch.setattr(class_report_figures, "collect_child", lambda pid, read_end, work: os.close(read_end) or os.waitpid(pid, 0) and None)
+            names = class_report_figures.draw_all(submissions, stats, folder)
+        assert sorted(names) == ["modules", "scores", "tests", "times"], way
+        drawn[way] = {name: (folder / file).read_bytes() for name, file in names.items()}
+    assert drawn["forked"] == drawn["no fork"] == drawn["child fails"]
