@@ -125,17 +125,24 @@ class GradingPlugin:
 
     # -- results ---------------------------------------------------------------------------------
 
-    @pytest.hookimpl(hookwrapper=True)
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item, call):
-        report = (yield).get_result()
+        """Record the outcome and make the report here: pytest's own report formats a long
+        traceback with source for every failure, which nobody reads (the feedback is built from
+        the outcome) and which took 2 of the 2.5 s a submission of stubs needed."""
+        excinfo = call.excinfo
+        if excinfo is not None and excinfo.errisinstance(pytest.skip.Exception):
+            return None  # pytest's own report (skips carry no traceback)
         callspec = getattr(item, "callspec", None)
-        if callspec is None or "variant" not in callspec.params:
-            return
-        key = (test_id_for(item.module.__name__, item.originalname), callspec.params["variant"])
-        if report.when == "call" and report.passed:
-            self.outcomes[key] = Outcome(True, "passed", "")
-        elif report.failed and key not in self.outcomes:
-            self.outcomes[key] = describe_failure(call.excinfo)
+        if callspec is not None and "variant" in callspec.params:
+            key = (test_id_for(item.module.__name__, item.originalname), callspec.params["variant"])
+            if excinfo is None and call.when == "call":
+                self.outcomes[key] = Outcome(True, "passed", "")
+            elif excinfo is not None and key not in self.outcomes:
+                self.outcomes[key] = describe_failure(excinfo)
+        summary = None if excinfo is None else f"{excinfo.typename} in {call.when}"
+        return pytest.TestReport(item.nodeid, item.location, {}, "passed" if excinfo is None else "failed", summary, call.when,
+                                 duration=call.duration, start=call.start, stop=call.stop)
 
 
 def describe_failure(excinfo) -> Outcome:
