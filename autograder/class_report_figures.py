@@ -145,13 +145,28 @@ def start_child(work: dict, folder: Path) -> tuple[int, int] | None:
     return pid, read_end
 
 
-def collect_child(pid: int, read_end: int, work: dict) -> dict | None:
-    """What the child drew, or None if it failed (the caller then draws it)."""
-    with os.fdopen(read_end, "rb") as pipe:
-        data = pipe.read()
+def collect_child(pid: int, read_end: int, work: dict, wait_seconds: float = 60.0) -> dict | None:
+    """What the child drew, or None if it failed or did not finish within ``wait_seconds`` (it is
+    then killed; the caller draws the figures itself)."""
+    import select
+    import signal
+    import time
+
+    chunks, deadline = [], time.monotonic() + wait_seconds
+    with os.fdopen(read_end, "rb", buffering=0) as pipe:
+        while True:
+            ready, _, _ = select.select([pipe], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return None
+            chunk = pipe.read(1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
     _, status = os.waitpid(pid, 0)
     try:
-        drawn = json.loads(data) if status == 0 else None
+        drawn = json.loads(b"".join(chunks)) if status == 0 else None
     except ValueError:
         drawn = None
     return drawn if isinstance(drawn, dict) and set(drawn) == set(work) else None

@@ -157,8 +157,8 @@ def test_one_submission_alone_gets_no_class_report(tmp_path):
 
 
 def test_figures_drawn_beside_a_child_are_those_drawn_alone(graded, tmp_path, monkeypatch):
-    """Half the figures are drawn in a forked child; where forking fails, or the child does, the
-    grading process draws them itself, and every way gives the same pictures."""
+    """Half the figures are drawn in a forked child; where forking fails, or the child fails or
+    hangs, the grading process draws them itself, and every way gives the same pictures."""
     import os
 
     from autograder import class_report, class_report_figures
@@ -167,7 +167,17 @@ def test_figures_drawn_beside_a_child_are_those_drawn_alone(graded, tmp_path, mo
     submissions = class_report.read_results(out)
     stats = class_report.test_statistics(submissions)
     drawn = {}
-    for way in ("forked", "no fork", "child fails"):
+    import functools
+    import time
+
+    parent, real_modules, real_collect = os.getpid(), class_report_figures.modules, class_report_figures.collect_child
+
+    def modules_that_hang_in_the_child(*arguments):
+        if os.getpid() != parent:
+            time.sleep(120)
+        return real_modules(*arguments)
+
+    for way in ("forked", "no fork", "child fails", "child hangs"):
         folder = tmp_path / way
         folder.mkdir()
         with monkeypatch.context() as patch:
@@ -177,7 +187,13 @@ def test_figures_drawn_beside_a_child_are_those_drawn_alone(graded, tmp_path, mo
                 patch.setattr(os, "fork", refuse)
             elif way == "child fails":
                 patch.setattr(class_report_figures, "collect_child", lambda pid, read_end, work: os.close(read_end) or os.waitpid(pid, 0) and None)
+            elif way == "child hangs":
+                patch.setattr(class_report_figures, "modules", modules_that_hang_in_the_child)
+                patch.setattr(class_report_figures, "collect_child", functools.partial(real_collect, wait_seconds=1.0))
+            started = time.monotonic()
             names = class_report_figures.draw_all(submissions, stats, folder)
+            waited = time.monotonic() - started
         assert sorted(names) == ["modules", "scores", "tests", "times"], way
+        assert waited < 60, f"{way}: the report waited {waited:.0f} s (for a child that would draw for 120 s)"
         drawn[way] = {name: (folder / file).read_bytes() for name, file in names.items()}
-    assert drawn["forked"] == drawn["no fork"] == drawn["child fails"]
+    assert drawn["forked"] == drawn["no fork"] == drawn["child fails"] == drawn["child hangs"]
