@@ -6,7 +6,6 @@ left open, safe inside a grading process.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -120,53 +119,22 @@ def draw_all(submissions, stats, folder: Path) -> dict[str, str]:
 
 
 def start_child(work: dict, folder: Path) -> tuple[int, int] | None:
-    """Fork a child that draws ``work`` and writes what it drew to a pipe; (pid, read end), or
-    None where the system cannot fork."""
+    """Fork a child that draws ``work``; (pid, read end of its pipe), or None where the system
+    cannot fork."""
     if not hasattr(os, "fork"):
         return None
-    read_end, write_end = os.pipe()
+    from . import forked
+
     try:
-        pid = os.fork()
+        return forked.start(lambda: {name: function(value, folder) for name, (function, value) in work.items()})
     except OSError:
-        os.close(read_end)
-        os.close(write_end)
         return None
-    if pid == 0:  # the child: draw, say what was drawn, leave without the parent's clean-up
-        status = 1
-        try:
-            os.close(read_end)
-            data = json.dumps({name: function(value, folder) for name, (function, value) in work.items()}).encode()
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(data)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    return pid, read_end
 
 
 def collect_child(pid: int, read_end: int, work: dict, wait_seconds: float = 60.0) -> dict | None:
     """What the child drew, or None if it failed or did not finish within ``wait_seconds`` (it is
     then killed; the caller draws the figures itself)."""
-    import select
-    import signal
-    import time
+    from . import forked
 
-    chunks, deadline = [], time.monotonic() + wait_seconds
-    with os.fdopen(read_end, "rb", buffering=0) as pipe:
-        while True:
-            ready, _, _ = select.select([pipe], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                return None
-            chunk = pipe.read(1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)
-    try:
-        drawn = json.loads(b"".join(chunks)) if status == 0 else None
-    except ValueError:
-        drawn = None
-    return drawn if isinstance(drawn, dict) and set(drawn) == set(work) else None
+    status, drawn = forked.collect(pid, read_end, wait_seconds)
+    return drawn if status == "ok" and isinstance(drawn, dict) and set(drawn) == set(work) else None

@@ -19,7 +19,6 @@ memory and wall-clock limits, so a module built to be slow to parse costs only i
 from __future__ import annotations
 
 import ast
-import json
 import os
 import sys
 
@@ -291,39 +290,15 @@ def analyse_with_limits(sources: dict[str, bytes], functions: dict[str, list[str
         resource = None
     if resource is None or not hasattr(os, "fork"):
         return analyse(sources, functions)
-    import select
-    import signal
-    import time
+    from . import forked
 
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: analyse, send JSON, leave without running any cleanup of the parent's
-        try:
-            os.close(read_end)
-            resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 1))
-            resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-            data = json.dumps(analyse(sources, functions)).encode()
-            view = memoryview(data)
-            while view:
-                view = view[os.write(write_end, view):]
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    chunks, deadline = [], time.monotonic() + WALL_SECONDS
-    try:
-        while True:
-            ready, _, _ = select.select([read_end], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
-                os.kill(pid, signal.SIGKILL)
-                return {"error": f"reading your source took longer than {WALL_SECONDS} s"}
-            chunk = os.read(read_end, 1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(read_end)
-        os.waitpid(pid, 0)
-    try:
-        return json.loads(b"".join(chunks))
-    except ValueError:
+    def limits() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 1))
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+
+    status, found = forked.collect(*forked.start(lambda: analyse(sources, functions), limits), WALL_SECONDS)
+    if status == "timeout":
+        return {"error": f"reading your source took longer than {WALL_SECONDS} s"}
+    if status != "ok":
         return {"error": "reading your source used more than the grader's time or memory limit"}
+    return found
