@@ -17,12 +17,12 @@ from functools import cache
 from pathlib import Path
 
 from . import intake
-from .isolation import describe_isolation
-from .plugin import GradingPlugin, Outcome, run_checks
+from .sandbox import describe_isolation
+from .checks.plugin import GradingPlugin, Outcome, run_checks
 from .reference import ReferenceCase, available_variants, load_references
 from .rubric import load_rubric
 from .sandbox import Limits, Sandbox
-from .static import analyse_with_limits
+from .intake.static import analyse_with_limits
 from .text import clean
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,7 +151,7 @@ def vectorised_functions(variants: tuple[str, ...]) -> dict[str, list[str]]:
 @cache
 def starter_imports() -> frozenset[tuple[str, str]]:
     """(module, import statement) pairs of the starter itself (the provided Logger's matplotlib)."""
-    from .static import analyse
+    from .intake.static import analyse
 
     stubs = stubs_dir()
     found = analyse({m: (stubs / f"{m}.py").read_bytes() for m in intake.MODULES}, {})
@@ -352,7 +352,7 @@ def _load_report_packages() -> None:
     import importlib
 
     try:
-        importlib.import_module(f"{__package__}.class_report_figures")  # matplotlib, for the class report after the batch
+        importlib.import_module(f"{__package__}.reports.class_report_figures")  # matplotlib, for the class report after the batch
     except Exception:  # noqa: BLE001 - the report says so itself when it runs
         pass
 

@@ -53,7 +53,7 @@ class CheckResult:
         )
 
     def __str__(self) -> str:
-        from .report import failure_details, score_table
+        from .reports.report import failure_details, score_table
 
         parts = [score_table(self.result), "", self.summary()]
         details = failure_details(self.result)
@@ -65,7 +65,7 @@ class CheckResult:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        from .report import KIND_LABELS, failure_details
+        from .reports.report import KIND_LABELS, failure_details
 
         escape = html.escape
         rows = []

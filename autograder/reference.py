@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .harness.npzio import read_npz, write_npz
+from .sandbox.harness.npzio import read_npz, write_npz
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 MANIFEST = "manifest.json"

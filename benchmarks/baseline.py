@@ -13,18 +13,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder import grading  # noqa: E402
-from autograder.plugin import GradingPlugin, run_checks  # noqa: E402
+from autograder.checks.plugin import GradingPlugin, run_checks  # noqa: E402
 from autograder.rubric import load_rubric  # noqa: E402
-from autograder.channel import CaseOutcome  # noqa: E402
+from autograder.sandbox.channel import CaseOutcome  # noqa: E402
 from autograder.sandbox import SandboxRun  # noqa: E402
-from autograder.static import analyse  # noqa: E402
+from autograder.intake.static import analyse  # noqa: E402
 
 MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
 
 
 def load_probes():
-    sys.path.insert(0, str(ROOT / "autograder" / "harness"))  # probes.py imports its neighbours by name
-    spec = importlib.util.spec_from_file_location("bench_probes", ROOT / "autograder" / "harness" / "probes.py")
+    sys.path.insert(0, str(ROOT / "autograder" / "sandbox" / "harness"))  # probes.py imports its neighbours by name
+    spec = importlib.util.spec_from_file_location("bench_probes", ROOT / "autograder" / "sandbox" / "harness" / "probes.py")
     probes = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(probes)
     return probes

@@ -1,4 +1,4 @@
-"""What confining the sandbox's process costs (autograder/harness/confine.py).
+"""What confining the sandbox's process costs (autograder/sandbox/harness/confine.py).
 
 Usage: python benchmarks/bench_confine.py
 
@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HARNESS = ROOT / "autograder" / "harness"
+HARNESS = ROOT / "autograder" / "sandbox" / "harness"
 UNPRIVILEGED = 59999  # a uid of no one, outside the grader's 61000-64999
 RUNS = 30
 

@@ -40,9 +40,11 @@ BUNDLE_TEMPLATES = Path(__file__).resolve().parent / "bundle"
 ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 STUDENT_ROOT = "nn-assignment"
 
-# Grader files no bundle needs: cases.py describes the hidden and fresh inputs (and is only used to
-# make the reference outputs).
-GRADER_LEFT_OUT = {"cases.py"}
+# Grader files no bundle takes from the kit as they are: cases.py describes the hidden and fresh
+# inputs (and is only used to make the reference outputs); the reference outputs and the stubs are
+# chosen per bundle below.
+GRADER_LEFT_OUT = {"cases.py", "reference", "stubs"}
+GRADER_SUFFIXES = (".py", ".toml", ".ini", ".html")
 NOTEBOOK_SUPPORT = ["__init__.py", "plotting.py", "not_implemented.py"]
 # What the student notebooks (and the check) need: the student bundle's requirements.txt.
 NOTEBOOK_PACKAGES = ["numpy", "pytest", "matplotlib", "pandas", "ipykernel", "tqdm", "ipywidgets"]
@@ -84,12 +86,10 @@ def pinned_closure(requirements: Path, roots: list[str]) -> str:
 def grader_files(variants: tuple[str, ...]) -> dict[str, bytes]:
     """The autograder package with the reference outputs of ``variants`` and pristine stubs."""
     files = {
-        f"autograder/{path.name}": path.read_bytes()
-        for path in sorted((ROOT / "autograder").iterdir())
-        if path.is_file() and path.suffix in (".py", ".toml") and path.name not in GRADER_LEFT_OUT
+        path: data
+        for path, data in tree("autograder").items()
+        if Path(path).parts[1] not in GRADER_LEFT_OUT and Path(path).suffix in GRADER_SUFFIXES
     }
-    for folder in ("checks", "harness", "isolation"):
-        files.update(tree(f"autograder/{folder}"))
     manifest = json.loads((ROOT / "autograder" / "reference" / "manifest.json").read_text())
     kept = {path: digest for path, digest in manifest.items() if path.split("/", 1)[0] in variants}
     for path in kept:

@@ -30,7 +30,7 @@ def mode_available(name: str) -> tuple[bool, str]:
             return False, "bwrap is not installed here (apt-get install bubblewrap)"
         return True, ""
     if name == "landlock":
-        from autograder.harness import confine
+        from autograder.sandbox.harness import confine
 
         abi = confine.landlock_abi()
         if abi < 6:

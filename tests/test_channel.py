@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.harness.npzio import pack
-from autograder.isolation import make_mode
-from autograder.channel import FrameReader, ProtocolError, outcome_from_frame
-from autograder.child import ChildProcess, Launch, Phases
+from autograder.sandbox.harness.npzio import pack
+from autograder.sandbox.isolation import make_mode
+from autograder.sandbox.channel import FrameReader, ProtocolError, outcome_from_frame
+from autograder.sandbox.child import ChildProcess, Launch, Phases
 from autograder.sandbox import Limits
 
 
@@ -163,7 +163,7 @@ def test_a_limit_is_charged_to_the_case_running_when_the_grader_looks_late(tmp_p
     is charged, not the one that had answered."""
     import sys
 
-    from autograder import child as child_module
+    from autograder.sandbox import child as child_module
 
     (tmp_path / "scratch").mkdir()
     mode = make_mode("process")

@@ -161,7 +161,7 @@ def test_figures_drawn_beside_a_child_are_those_drawn_alone(graded, tmp_path, mo
     hangs, the grading process draws them itself, and every way gives the same pictures."""
     import os
 
-    from autograder import class_report, class_report_figures
+    from autograder.reports import class_report, class_report_figures
 
     out, _ = graded
     submissions = class_report.read_results(out)

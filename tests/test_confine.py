@@ -1,4 +1,4 @@
-"""The sandbox's self-confinement (autograder/harness/confine.py): each restriction is shown
+"""The sandbox's self-confinement (autograder/sandbox/harness/confine.py): each restriction is shown
 working WITHOUT the defence (so the attempt is real) and failing WITH it.
 
 Every attempt runs in a child so that this process stays unconfined: a fork of this process that
@@ -30,11 +30,11 @@ from typing import Callable
 
 import pytest
 
-from autograder.harness import confine
+from autograder.sandbox.harness import confine
 from users import Identity, normal_user_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
-HARNESS = ROOT / "autograder" / "harness"
+HARNESS = ROOT / "autograder" / "sandbox" / "harness"
 ABI = confine.landlock_abi()
 SECCOMP = confine.seccomp_available()
 IS_ROOT = os.geteuid() == 0

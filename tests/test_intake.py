@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import intake
+from autograder.intake import files as intake
 from grader_support import ROOT, MODULES
 
 SOURCES = {module: f"# {module} module\nVALUE = {index}\n" for index, module in enumerate(MODULES)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import zipfile
 
-from autograder import intake
+from autograder.intake import files as intake
 from grader_support import MODULES
 
 

@@ -376,7 +376,8 @@ def test_no_process_address_or_namespace_is_reached(graded):
 def test_grading_untrusted_work_without_a_safe_sandbox_is_refused(tmp_path, monkeypatch, capsys):
     """Where neither bubblewrap nor Landlock works, grading stops before it starts and says how to
     go on; `check` (a student's own code) falls back by itself; --isolation process goes on."""
-    from autograder import cli, isolation
+    from autograder import cli
+    from autograder.sandbox import isolation
 
     monkeypatch.setenv(isolation.SKIP_VARIABLE, "bubblewrap,landlock")  # as on a machine without them
     submission = solution_with(tmp_path / "alice")
@@ -410,7 +411,7 @@ def test_bubblewrap_hides_the_kit_wherever_it_lives(monkeypatch):
     """A kit under a mounted system folder (as in /usr/local/src) is covered by an empty folder, as
     are the output folder and the submissions; the venv is never mounted. (Folders that exist under
     /usr stand for them here.)"""
-    from autograder.isolation import bubblewrap, common
+    from autograder.sandbox.isolation import bubblewrap, common
 
     kit, out = Path("/usr/share/doc"), Path("/usr/share/man")
     assert kit.is_dir() and out.is_dir()
@@ -427,7 +428,7 @@ def test_bubblewrap_hides_the_kit_wherever_it_lives(monkeypatch):
 
 
 def test_landlock_refuses_to_run_where_it_would_expose_the_kit(monkeypatch):
-    from autograder.isolation import common, landlock
+    from autograder.sandbox.isolation import common, landlock
 
     monkeypatch.setattr(common, "KIT_ROOT", Path("/usr/lib/nn-kit"))
     assert "lies inside /usr/lib" in landlock.exposed(())
@@ -483,7 +484,7 @@ def replaying_util(references_dir: Path) -> str:
     reference outputs (which ship to students) and makes up zeros where it knows no outputs."""
     import base64
 
-    from autograder.harness.npzio import pack
+    from autograder.sandbox.harness.npzio import pack
     from autograder.reference import load_references
 
     replay = {}

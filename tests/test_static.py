@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from autograder.static import analyse
+from autograder.intake.static import analyse
 from grader_support import ROOT
 
 MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograder import tolerances
-from autograder.compare import CheckFailed, close, require_close, require_shape_and_dtype, shape_text
+from autograder.checks.compare import CheckFailed, close, require_close, require_shape_and_dtype, shape_text
 from autograder.text import one_line, quoted
 
 NOT_IMPLEMENTED = "Not implemented yet"

@@ -17,7 +17,7 @@ from autograder.checks.common import (
     unchanged,
     vectorised_part,
 )
-from autograder.compare import CheckFailed
+from autograder.checks.compare import CheckFailed
 
 BACKWARD_ADVICE = (
     "this test calls only backward, with a correct forward in place of yours, so the mistake is in "

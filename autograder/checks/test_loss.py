@@ -15,7 +15,7 @@ from autograder.checks.common import (
     unchanged,
     vectorised_part,
 )
-from autograder.compare import CheckFailed
+from autograder.checks.compare import CheckFailed
 
 INPUT_ADVICE = "Compute on new arrays (np.maximum(Y_hat, floor), np.clip(...)) instead of changing Y or Y_hat in place."
 

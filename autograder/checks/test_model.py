@@ -10,7 +10,7 @@ from __future__ import annotations
 
 
 from autograder.checks.common import by_function, has_shape_and_dtype, matches_reference, results_right, shapes_of, unchanged
-from autograder.compare import CheckFailed
+from autograder.checks.compare import CheckFailed
 
 FORWARD, PREDICT, BACKWARD = "NeuralNetworkModel.forward", "NeuralNetworkModel.predict", "NeuralNetworkModel.backward"
 INPUT_ADVICE = "Pass the arrays along without changing them (no X -= ..., no in-place edits of Y or Y_hat)."

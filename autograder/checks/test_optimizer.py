@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.checks.common import by_function, matches_reference, results_right
-from autograder.compare import CheckFailed
+from autograder.checks.compare import CheckFailed
 
 
 def describe(case, optimizer: str, settings: dict, steps: int) -> str:

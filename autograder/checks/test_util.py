@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from autograder.checks.common import by_function, has_shape_and_dtype, matches_reference, results_right, unchanged, vectorised_part
-from autograder.compare import CheckFailed
+from autograder.checks.compare import CheckFailed
 
 ITERATE = "DataLoader.__iter__"
 

@@ -23,7 +23,7 @@ from .channel import CaseOutcome, FrameReader, ProtocolError, bounded_text, outc
 from .harness.npzio import pack
 from .isolation import SANDBOX_ENV, Mode, limit_resources
 from .processes import CLOCK_TICKS, kill_processes, process_info, process_table, remove_files_of
-from .text import one_line
+from ..text import one_line
 
 MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
 MONITOR_SECONDS = 0.1  # how often CPU time, memory and files written are added up

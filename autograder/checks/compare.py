@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .tolerances import Tolerance, for_result
+from ..tolerances import Tolerance, for_result
 
 
 class CheckFailed(AssertionError):

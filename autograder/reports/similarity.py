@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
-from . import intake
+from .. import intake
 
 DEFAULT_THRESHOLD = 0.5
 # copydetect's noise threshold: the shortest run of normalised tokens (characters of the filtered
@@ -217,7 +217,7 @@ def add_parser(commands) -> None:
 
 
 def command_similarity(arguments) -> int:
-    from .grading import stubs_dir
+    from ..grading import stubs_dir
 
     started = time.monotonic()
     if not arguments.submissions.is_dir():

@@ -33,7 +33,7 @@ from .channel import CaseOutcome
 from .child import MODULES, ChildProcess, Phases
 from .isolation import Mode, choose_isolation, make_mode, sandbox_identity
 from .processes import become_subreaper
-from .text import quoted
+from ..text import quoted
 
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 MAX_UNATTRIBUTED = 2  # stops between two probes charged to the next one, before the rest is not run
@@ -206,8 +206,8 @@ class Sandbox:
 def probe_mode(mode: Mode, limits: Limits, timeout: float) -> str | None:
     """Start the harness in ``mode`` on empty modules; None when it came up, confined itself and
     finished, else what went wrong."""
-    stubs = Path(__file__).resolve().parent / "stubs"
-    stubs = stubs if stubs.is_dir() else Path(__file__).resolve().parent.parent / "starter"
+    stubs = Path(__file__).resolve().parents[1] / "stubs"
+    stubs = stubs if stubs.is_dir() else Path(__file__).resolve().parents[2] / "starter"
     sandbox = Sandbox.__new__(Sandbox)
     sandbox.isolation, sandbox.mode, sandbox.limits = mode.name, mode, Limits(startup_seconds=timeout)
     identity = sandbox_identity()

@@ -15,9 +15,9 @@ import os
 import re
 from pathlib import Path
 
-from .grading import GradeResult, TestResult
-from .rubric import load_rubric
-from .text import quoted
+from ..grading import GradeResult, TestResult
+from ..rubric import load_rubric
+from ..text import quoted
 
 KIND_LABELS = {
     "passed": "passed",

@@ -6,7 +6,7 @@ fraction in [0, 1]; ``message`` and ``output`` for the whole submission; ``tests
 ``<pl-external-grader-results>`` element). A submission that could not be read at all is not
 gradable (``format_errors`` says why): PrairieLearn then neither scores it nor counts the attempt.
 
-  python -m autograder.prairielearn GRADED_RESULTS PL_RESULTS [--status N] [--errors FILE]
+  python -m autograder.reports.prairielearn GRADED_RESULTS PL_RESULTS [--status N] [--errors FILE]
 
 GRADED_RESULTS is what `grade` wrote for the submission; when it is missing (the grader itself
 failed), the results say so, with the end of FILE, and are not gradable either. PrairieLearn has
@@ -86,7 +86,7 @@ def failure(status: str, errors: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.prairielearn", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder.reports.prairielearn", description=__doc__.split("\n\n")[0])
     parser.add_argument("graded", type=Path, help="the results.json `grade` wrote for the submission")
     parser.add_argument("target", type=Path, help="where PrairieLearn reads the results (/grade/results/results.json)")
     parser.add_argument("--status", default="?", help="the exit status of `grade`")

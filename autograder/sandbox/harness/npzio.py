@@ -6,7 +6,7 @@
   sent to a submission and the results coming back, once per probe.
 
 Both sides of the sandbox use this file (the harness imports it next to itself; the grader as
-``autograder.harness.npzio``). Reading parses the .npy headers directly and wraps the bytes with
+``autograder.sandbox.harness.npzio``). Reading parses the .npy headers directly and wraps the bytes with
 ``np.frombuffer`` (no copy; read-only arrays): about five times faster than ``np.load`` on many
 small arrays, which is what grading moves around.
 """

@@ -123,7 +123,7 @@ def start_child(work: dict, folder: Path) -> tuple[int, int] | None:
     cannot fork."""
     if not hasattr(os, "fork"):
         return None
-    from . import forked
+    from .. import forked
 
     try:
         return forked.start(lambda: {name: function(value, folder) for name, (function, value) in work.items()})
@@ -134,7 +134,7 @@ def start_child(work: dict, folder: Path) -> tuple[int, int] | None:
 def collect_child(pid: int, read_end: int, work: dict, wait_seconds: float = 60.0) -> dict | None:
     """What the child drew, or None if it failed or did not finish within ``wait_seconds`` (it is
     then killed; the caller draws the figures itself)."""
-    from . import forked
+    from .. import forked
 
     status, drawn = forked.collect(pid, read_end, wait_seconds)
     return drawn if status == "ok" and isinstance(drawn, dict) and set(drawn) == set(work) else None

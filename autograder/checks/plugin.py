@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from .checks.common import NOT_IMPLEMENTED, Case, PartsFailed, quoted_error
+from .common import NOT_IMPLEMENTED, Case, PartsFailed, quoted_error
 from .compare import CheckFailed
-from .reference import ReferenceCase
-from .rubric import Rubric
-from .sandbox import SandboxRun
+from ..reference import ReferenceCase
+from ..rubric import Rubric
+from ..sandbox import SandboxRun
 
-CHECKS_DIR = Path(__file__).resolve().parent / "checks"
+CHECKS_DIR = Path(__file__).resolve().parent
 
 
 class CaseUnavailable(CheckFailed):

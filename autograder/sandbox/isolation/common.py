@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 
 SANDBOX_UID_BASE = 61000  # sandbox uids, when grading as root, are claimed from here up
-KIT_ROOT = Path(__file__).resolve().parent.parent.parent  # the folder holding autograder/
+KIT_ROOT = Path(__file__).resolve().parents[3]  # the folder holding autograder/
 
 
 class SandboxUnavailable(RuntimeError):

@@ -290,7 +290,7 @@ def analyse_with_limits(sources: dict[str, bytes], functions: dict[str, list[str
         resource = None
     if resource is None or not hasattr(os, "fork"):
         return analyse(sources, functions)
-    from . import forked
+    from .. import forked
 
     def limits() -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 1))

@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .text import name as printable
+from ..text import name as printable
 
 MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
 MODULE_FILES = tuple(f"{module}.py" for module in MODULES)
