@@ -20,19 +20,11 @@ from . import intake
 from .sandbox import describe_isolation
 from .checks.plugin import GradingPlugin, Outcome, run_checks
 from .reference import ReferenceCase, available_variants, load_references
+from .kit import MODULE_FILES, MODULES, stubs_dir
 from .rubric import load_rubric
 from .sandbox import Limits, Sandbox
 from .intake.static import analyse_with_limits
 from .text import clean
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def stubs_dir() -> Path:
-    """Pristine starter modules: autograder/stubs/ in a bundle, else the kit's starter/."""
-    bundled = Path(__file__).resolve().parent / "stubs"
-    return bundled if bundled.is_dir() else ROOT / "starter"
-
 
 @dataclass
 class TestResult:
@@ -154,7 +146,7 @@ def starter_imports() -> frozenset[tuple[str, str]]:
     from .intake.static import analyse
 
     stubs = stubs_dir()
-    found = analyse({m: (stubs / f"{m}.py").read_bytes() for m in intake.MODULES}, {})
+    found = analyse({m: (stubs / f"{m}.py").read_bytes() for m in MODULES}, {})
     return frozenset((module, statement) for module, _, _, statement in found["imports"])
 
 
@@ -209,18 +201,18 @@ def grade_submission(
     submission = intake.read_submission(Path(path))
     result = GradeResult(submission_id or submission.id, str(path), variants, notes=list(submission.notes))
     if not submission.problem and not submission.modules:
-        submission.problem = "none of the six module files (" + ", ".join(intake.MODULE_FILES) + ") was found in it"
+        submission.problem = "none of the six module files (" + ", ".join(MODULE_FILES) + ") was found in it"
     if submission.problem:
         result.problem = submission.problem
         result.seconds = time.monotonic() - started
         return all_failed(result, f"Your submission could not be read: {submission.problem}")
     stubs = stubs_dir()
-    modules = {f"{m}.py": submission.modules.get(f"{m}.py") or (stubs / f"{m}.py").read_bytes() for m in intake.MODULES}
+    modules = {f"{m}.py": submission.modules.get(f"{m}.py") or (stubs / f"{m}.py").read_bytes() for m in MODULES}
     for module in submission.missing:
         result.notes.append(f"{module}.py is missing; its tests ran on the starter stub")
     runs = run_variants(variants)
     cases, inputs = plan_cases(runs, only)
-    analysis = analyse_with_limits({m: modules[f"{m}.py"] for m in intake.MODULES}, vectorised_functions(runs))
+    analysis = analyse_with_limits({m: modules[f"{m}.py"] for m in MODULES}, vectorised_functions(runs))
     result.notes.extend(import_notes(analysis))
     result.notes.extend(introspection_notes(analysis))
     run = Sandbox(isolation, limits, hidden=hidden, untrusted=untrusted).run(modules, stubs, cases, inputs)

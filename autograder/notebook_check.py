@@ -18,7 +18,8 @@ import html
 import os
 from pathlib import Path
 
-KIT_ROOT = Path(__file__).resolve().parent.parent
+from .kit import KIT_ROOT
+
 RESULT_STYLE = {"passed": "#1a7f37", "not_implemented": "#6e7781"}
 
 

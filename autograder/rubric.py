@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from .kit import MODULES
+
 RUBRIC_FILE = Path(__file__).with_name("rubric.toml")
-MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
 VARIANTS = ("public", "hidden")
 
 
@@ -96,7 +97,7 @@ def load_rubric(path: Path = RUBRIC_FILE) -> Rubric:
     tests = []
     for module, entries in data.items():
         if module not in MODULES:
-            raise ValueError(f"{path.name}: unknown module [{module}]; expected one of {', '.join(MODULES)}")
+            raise ValueError(f"{path.name}: unknown module [{module}]; expected one of {', '.join(sorted(MODULES))}")
         for name, entry in entries.items():
             unknown = set(entry) - {"title", *VARIANTS}
             if unknown or "title" not in entry:

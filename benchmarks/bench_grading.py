@@ -27,7 +27,8 @@ import time
 
 from baseline import ROOT, grade_in_process
 
-from autograder.grading import grade_submission, plan_cases, run_variants, stubs_dir
+from autograder.grading import grade_submission, plan_cases, run_variants
+from autograder.kit import stubs_dir
 from autograder.sandbox import Sandbox
 
 MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")

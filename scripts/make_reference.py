@@ -18,11 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder.cases import VARIANT_SIZES, build_cases  # noqa: E402
-from autograder.grading import stubs_dir  # noqa: E402
+from autograder.kit import MODULES, stubs_dir  # noqa: E402
 from autograder.reference import REFERENCE_DIR, ReferenceCase, read_manifest, reference_files, sha256, write_references  # noqa: E402
 from autograder.sandbox import Sandbox  # noqa: E402
 
-MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
 
 
 def solution_outputs() -> dict[str, bytes]:

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from autograder.rubric import load_rubric
+from autograder.kit import MODULES
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
 
 
 def mode_available(name: str) -> tuple[bool, str]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from autograder.kit import MODULES
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from autograder.sandbox.harness.npzio import pack
 from autograder.sandbox.isolation import make_mode
 from autograder.sandbox.channel import FrameReader, ProtocolError, outcome_from_frame
 from autograder.sandbox.child import ChildProcess, Launch, Phases
+from autograder.kit import MODULES
 from autograder.sandbox import Limits
 
 
@@ -73,7 +74,7 @@ def test_only_the_next_planned_case_may_start_and_answer():
     process, launch, clock = child(["public:a", "public:b"]), Launch(), CountingClock()
     handle = lambda header, payload=b"": process._handle(header, payload, launch, clock, None, -1)  # noqa: E731
     handle({"event": "ready", "uid": 1234})
-    for module in ("util", "activations", "layers", "loss", "optimizer", "model"):
+    for module in MODULES:
         handle({"event": "start", "case": f"import:{module}"})
         handle({"event": "import", "module": module, "status": "ok"})
     restarts = clock.restarts
@@ -116,7 +117,7 @@ def test_a_phase_is_released_only_when_its_first_case_is_next(tmp_path, monkeypa
     for number in (2, 1, 0, True, 99):
         handle({"event": "phase", "number": number})
     assert released() == [] and clock.restarts == restarts, "no inputs before every import reported"
-    for module in ("activations", "layers", "loss", "optimizer", "model"):
+    for module in MODULES[1:]:  # util reported above
         handle({"event": "start", "case": f"import:{module}"})
         handle({"event": "import", "module": module, "status": "ok"})
     handle({"event": "phase", "number": 2})

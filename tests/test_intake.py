@@ -93,7 +93,7 @@ def test_unreadable_submissions_are_reported(tmp_path):
     assert "neither a folder nor a .zip" in intake.read_submission(tmp_path / "notes.txt").problem
     assert "does not exist" in intake.read_submission(tmp_path / "missing").problem
     empty = intake.read_submission(tmp_path)
-    assert not empty.modules and empty.missing == list(MODULES) and empty.problem is None
+    assert not empty.modules and empty.missing == sorted(MODULES) and empty.problem is None
 
 
 def test_batches_are_recognised_and_ids_are_unique(tmp_path):

@@ -28,10 +28,11 @@ import numpy as np
 import pytest
 
 import solution
+from autograder.kit import MODULES as KIT_MODULES
 import starter
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ["activations", "layers", "loss", "model", "optimizer", "util"]
+MODULES = list(KIT_MODULES)
 BEGIN_MARKER = "### BEGIN SOLUTION"
 
 # The student's part of the assignment, as SPEC.md lists it.

@@ -16,10 +16,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from ..kit import MODULE_FILES
 from ..text import name as printable
 
-MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
-MODULE_FILES = tuple(f"{module}.py" for module in MODULES)
 MAX_MODULE_BYTES = 256 << 10  # a module file bigger than 256 KiB is refused (a full solution is ~10 KiB)
 MAX_ENTRIES = 10_000  # files in a folder or entries in a zip
 MAX_ARCHIVE_BYTES = 200 << 20  # declared uncompressed size of a whole zip
@@ -39,7 +38,7 @@ class Submission:
 
     @property
     def missing(self) -> list[str]:
-        return [module for module in MODULES if f"{module}.py" not in self.modules]
+        return [name.removesuffix(".py") for name in MODULE_FILES if name not in self.modules]
 
 
 def submission_id(path: Path) -> str:

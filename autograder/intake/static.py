@@ -22,6 +22,8 @@ import ast
 import os
 import sys
 
+from ..kit import MODULES
+
 LOOP_NODES = {
     ast.For: "a for loop",
     ast.AsyncFor: "a for loop",
@@ -49,7 +51,6 @@ def looping_call(node: ast.Call) -> str | None:
         if module is None or (isinstance(call.value, ast.Name) and call.value.id == module):
             return call.attr
     return None
-MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
 ALLOWED_IMPORTS = frozenset(sys.stdlib_module_names) | {"numpy"}
 CPU_SECONDS = 5
 WALL_SECONDS = 20

@@ -26,6 +26,7 @@ from itertools import combinations
 from pathlib import Path
 
 from .. import intake
+from ..kit import stubs_dir
 
 DEFAULT_THRESHOLD = 0.5
 # copydetect's noise threshold: the shortest run of normalised tokens (characters of the filtered
@@ -217,8 +218,6 @@ def add_parser(commands) -> None:
 
 
 def command_similarity(arguments) -> int:
-    from ..grading import stubs_dir
-
     started = time.monotonic()
     if not arguments.submissions.is_dir():
         print(f"{arguments.submissions} is not a folder of submissions", file=sys.stderr)

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..kit import MODULES
 from .channel import CaseOutcome, FrameReader, ProtocolError, bounded_text, outcome_from_frame
 from .harness.npzio import pack
 from .isolation import SANDBOX_ENV, Mode, limit_resources
 from .processes import CLOCK_TICKS, kill_processes, process_info, process_table, remove_files_of
 from ..text import one_line
 
-MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
 MONITOR_SECONDS = 0.1  # how often CPU time, memory and files written are added up
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 

@@ -30,7 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from .channel import CaseOutcome
-from .child import MODULES, ChildProcess, Phases
+from ..kit import MODULES, stubs_dir
+from .child import ChildProcess, Phases
 from .isolation import Mode, choose_isolation, make_mode, sandbox_identity
 from .processes import become_subreaper
 from ..text import quoted
@@ -124,6 +125,7 @@ class Sandbox:
         plan = self.mode.plan(stage)
         keep_read_search = plan.pop("keep_read_search", False)
         plan.update(
+            modules=list(MODULES),
             cases=[{key: case[key] for key in ("id", "kind", "args", "phase")} for case in cases],
             stubbed=sorted(stubbed),
             hung=sorted(hung),
@@ -206,14 +208,12 @@ class Sandbox:
 def probe_mode(mode: Mode, limits: Limits, timeout: float) -> str | None:
     """Start the harness in ``mode`` on empty modules; None when it came up, confined itself and
     finished, else what went wrong."""
-    stubs = Path(__file__).resolve().parents[1] / "stubs"
-    stubs = stubs if stubs.is_dir() else Path(__file__).resolve().parents[2] / "starter"
     sandbox = Sandbox.__new__(Sandbox)
     sandbox.isolation, sandbox.mode, sandbox.limits = mode.name, mode, Limits(startup_seconds=timeout)
     identity = sandbox_identity()
     stage = Path(tempfile.mkdtemp(prefix="nn-sandbox-"))
     try:
-        sandbox._stage(stage, {f"{m}.py": b"" for m in MODULES}, stubs, identity)
+        sandbox._stage(stage, {f"{m}.py": b"" for m in MODULES}, stubs_dir(), identity)
         (stage / "plan.json").write_text(json.dumps(sandbox._plan(stage, [], set(), set(), identity)))
         phases = Phases(stage, [], sandbox.limits)
         launch = ChildProcess(mode, stage, sandbox.limits, identity, set(), [], phases).run(time.monotonic() + timeout)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 import textwrap
 from pathlib import Path
+from autograder.kit import MODULES
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
 STUB = re.compile(r'^(?P<indent>[ \t]*)raise NotImplementedError\("(?P<part>.+?) is yours to implement"\)\s*$', re.M)
 
 # Terse: one expression per part where possible, library functions over hand-written formulas.

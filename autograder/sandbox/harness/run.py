@@ -34,8 +34,6 @@ import types
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE = "submission"
 STUBS = "stubs"
-# Dependency order: each module only imports modules before it.
-MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
 # What graded code may import: the standard library and NumPy. Anything else imports as a
 # placeholder that fails, with the rule, when it is used (see ImportPolicy).
 ALLOWED_PACKAGES = frozenset(sys.stdlib_module_names) | {"numpy", PACKAGE, STUBS}
@@ -191,12 +189,13 @@ def load_stub(module: str):
     return stub
 
 
-def import_submission(stubbed: set[str], channel: Channel, package_dir: str, stub_dir: str):
-    """Import the six modules; a module that fails to import is replaced by its starter stub."""
+def import_submission(names: list[str], stubbed: set[str], channel: Channel, package_dir: str, stub_dir: str):
+    """Import the modules ``names`` (in the plan's order, each after those it imports); a module
+    that fails to import is replaced by its starter stub."""
     load_package(PACKAGE, package_dir)
     load_package(STUBS, stub_dir)
     modules = {}
-    for module in MODULES:
+    for module in names:
         if module in stubbed:
             modules[module] = load_stub(module)
             continue
@@ -330,7 +329,7 @@ def main() -> None:
     package_dir = os.path.join(stage, PACKAGE)
     stub_dir = os.path.join(stage, STUBS)
     channel.send({"event": "ready", "uid": os.getuid(), "pid": os.getpid()})
-    modules = import_submission(set(plan["stubbed"]), channel, package_dir, stub_dir)
+    modules = import_submission(plan["modules"], set(plan["stubbed"]), channel, package_dir, stub_dir)
     hung = set(plan.get("hung", ()))
     inputs, phase = {}, None
     for case in plan["cases"]:

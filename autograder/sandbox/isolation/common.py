@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from ...kit import KIT_ROOT
+
 SANDBOX_UID_BASE = 61000  # sandbox uids, when grading as root, are claimed from here up
-KIT_ROOT = Path(__file__).resolve().parents[3]  # the folder holding autograder/
 
 
 class SandboxUnavailable(RuntimeError):
