@@ -19,8 +19,9 @@ import os
 from pathlib import Path
 
 from .kit import KIT_ROOT
+from .outcome import Kind
 
-RESULT_STYLE = {"passed": "#1a7f37", "not_implemented": "#6e7781"}
+RESULT_STYLE = {Kind.PASSED: "#1a7f37", Kind.NOT_IMPLEMENTED: "#6e7781"}
 
 
 def implementation_folder(impl=None) -> Path:
@@ -66,7 +67,8 @@ class CheckResult:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        from .reports.report import KIND_LABELS, failure_details
+        from .reports.report import failure_details
+        from .words import label
 
         escape = html.escape
         rows = []
@@ -75,7 +77,7 @@ class CheckResult:
             rows.append(
                 f"<tr><td><code>{escape(test.test_id)}</code></td><td>{escape(test.title)}</td>"
                 f"<td style='text-align:right'>{test.score:g} / {test.max_score:g}</td>"
-                f"<td style='color:{color};font-weight:600'>{escape(KIND_LABELS.get(test.kind, test.kind))}</td></tr>"
+                f"<td style='color:{color};font-weight:600'>{escape(label(test.kind))}</td></tr>"
             )
         verdict = "all passed" if self.passed else "some failed"
         parts = [

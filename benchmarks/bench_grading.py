@@ -28,7 +28,6 @@ import time
 from baseline import ROOT, grade_in_process
 
 from autograder.grading import grade_submission, plan_cases, run_variants
-from autograder.kit import stubs_dir
 from autograder.sandbox import Sandbox
 
 MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
@@ -67,7 +66,7 @@ def cold_full_grade(repeats: int) -> tuple[list[float], list[float]]:
 def sandbox_peak_memory(source_of: dict[str, str]) -> int:
     """Peak resident memory of the sandboxed harness over one full run (as it reports it)."""
     cases, inputs = plan_cases(run_variants(("public", "hidden")))
-    run = Sandbox().run({name: text.encode() for name, text in source_of.items()}, stubs_dir(), cases, inputs)
+    run = Sandbox().run({name: text.encode() for name, text in source_of.items()}, cases, inputs)
     return run.peak_memory_bytes
 
 

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder.cases import VARIANT_SIZES, build_cases  # noqa: E402
-from autograder.kit import MODULES, stubs_dir  # noqa: E402
+from autograder.kit import MODULES  # noqa: E402
 from autograder.reference import REFERENCE_DIR, ReferenceCase, read_manifest, reference_files, sha256, write_references  # noqa: E402
 from autograder.sandbox import Sandbox  # noqa: E402
 
@@ -33,9 +33,9 @@ def solution_outputs() -> dict[str, bytes]:
         cases = build_cases(variant)
         plan = [{"id": case.test_id, "kind": case.kind, "args": case.args, "phase": 0} for case in cases]
         inputs = {f"{case.test_id}/in/{name}": value for case in cases for name, value in case.inputs.items()}
-        run = sandbox.run(modules, stubs_dir(), plan, [inputs])
+        run = sandbox.run(modules, plan, [inputs])
         failed = {case_id: outcome for case_id, outcome in run.outcomes.items() if outcome.status != "ok" or outcome.notes}
-        if failed or any(status != "ok" for status, _ in run.imports.values()):
+        if failed or any(outcome.status != "ok" for outcome in run.imports.values()):
             details = "\n".join(f"  {case_id}: {o.status} {o.message} {o.notes}" for case_id, o in failed.items())
             raise SystemExit(f"solution/ fails some probes ({variant}); nothing written:\n{details}\n{run.imports}")
         by_module: dict[str, list[ReferenceCase]] = {}

@@ -43,8 +43,11 @@ def test_oversized_payloads_are_refused_before_they_are_read():
 
 
 def test_result_fields_are_validated():
-    outcome = outcome_from_frame({"status": "ok", "seconds": 1e400, "notes": {"a": "b" * 10_000}}, pack({"Y": [1.0]}), 1 << 20)
-    assert outcome.status == "ok" and len(outcome.notes["a"]) <= 1500
+    notes = {"a": ["error", "b" * 10_000], "b": "not a pair", "c": ["made up", "x"], "d": ["hung", "slept"]}
+    outcome = outcome_from_frame({"status": "ok", "seconds": 1e400, "notes": notes}, pack({"Y": [1.0]}), 1 << 20)
+    assert outcome.status == "ok" and outcome.notes["a"].status == "error" and len(outcome.notes["a"].message) <= 1500
+    assert outcome.notes["b"].status == outcome.notes["c"].status == "error", "a malformed note reads as an error"
+    assert outcome.notes["d"].status == "hung" and outcome.notes["d"].limit == "time"
     assert outcome_from_frame({"status": "made up"}, b"", 1 << 20).status == "error"
     assert outcome_from_frame({"status": "ok"}, b"garbage", 1 << 20).status == "bad_return"
 

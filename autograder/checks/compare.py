@@ -12,11 +12,22 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..outcome import Kind, Outcome
 from ..tolerances import Tolerance, for_result
 
 
 class CheckFailed(AssertionError):
-    """A check failed; the message is written for the student."""
+    """A check failed. The message is written for the student; ``outcome`` holds it with the
+    fields reports count (outcome.Outcome: the kind, limits hit, likely causes, functions not
+    written), so that no report has to read the message."""
+
+    def __init__(self, message: str, kind: Kind = Kind.FAILED, **fields):
+        super().__init__(message)
+        self.outcome = Outcome(Kind(kind), message, **fields)
+
+    @property
+    def kind(self) -> Kind:
+        return self.outcome.kind
 
 
 def shape_text(array) -> str:
@@ -151,7 +162,7 @@ def require_close(
         parts.append(f"  likely cause: {cause}")
     if advice:
         parts.append(f"  hint: {advice}")
-    raise CheckFailed("\n".join(parts))
+    raise CheckFailed("\n".join(parts), likely_causes=(cause,) if cause else ())
 
 
 def require_shape_and_dtype(value, shape: tuple, dtype: str, *, what: str, call: str) -> None:

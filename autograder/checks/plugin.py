@@ -10,44 +10,20 @@ from __future__ import annotations
 import contextlib
 import io
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from .common import NOT_IMPLEMENTED, Case, PartsFailed, quoted_error
-from .compare import CheckFailed
+from .. import words
+from ..outcome import Kind, Outcome
 from ..reference import ReferenceCase
 from ..rubric import Rubric
-from ..sandbox import SandboxRun
+from ..sandbox import CaseOutcome, SandboxRun, Status
+from .common import Case, error_fields, quoted_error
+from .compare import CheckFailed
 
 CHECKS_DIR = Path(__file__).resolve().parent
-
-
-class CaseUnavailable(CheckFailed):
-    """The submission's outputs for a case did not come back; ``kind`` says why."""
-
-    def __init__(self, message: str, kind: str):
-        super().__init__(message)
-        self.kind = kind
-
-
-@dataclass
-class Outcome:
-    passed: bool
-    kind: str  # passed, partial, failed, not_implemented, error, timeout, crashed, not_run, grader_error
-    message: str
-    parts: tuple[str, ...] = ()  # the functions a split test covers (empty: all or nothing)
-    failed_parts: tuple[str, ...] = ()
-
-    @property
-    def fraction(self) -> float:
-        """The share of the test's points earned."""
-        if self.passed:
-            return 1.0
-        if self.parts:
-            return 1.0 - len(set(self.failed_parts)) / len(self.parts)
-        return 0.0
+STOPPED = {Status.TIMEOUT: Kind.TIMEOUT, Status.CRASHED: Kind.CRASHED, Status.NOT_RUN: Kind.NOT_RUN}  # nothing came back
 
 
 def test_id_for(module_name: str, function_name: str) -> str:
@@ -55,11 +31,12 @@ def test_id_for(module_name: str, function_name: str) -> str:
     return f"{module_name.rsplit('.', 1)[-1].removeprefix('test_')}.{function_name.removeprefix('test_')}"
 
 
-UNAVAILABLE_WORDING = {
-    "timeout": "Timed out: {message}",
-    "crashed": "{message}",
-    "not_run": "{message}",
-}
+def import_failure(module: str, outcome: CaseOutcome) -> CheckFailed:
+    """Every test of a module that could not be imported fails so (its tests ran on the stub)."""
+    raised = outcome.status in (Status.ERROR, Status.OUT_OF_MEMORY)  # the harness's report of what the import raised
+    message = quoted_error(outcome.message) if raised else outcome.message
+    fields = error_fields(outcome.message, outcome.status) if raised else {"limits": (outcome.limit,) if outcome.limit else ()}
+    return CheckFailed(words.IMPORT_FAILED.format(module=module, message=message), Kind.ERROR, import_failed=module, **fields)
 
 
 class GradingPlugin:
@@ -100,23 +77,18 @@ class GradingPlugin:
 
     def case_for(self, test_id: str, variant: str) -> Case:
         module = test_id.split(".", 1)[0]
-        import_status, import_message = self.run.imports.get(module, ("ok", ""))
-        if import_status != "ok":
-            if import_status == "error":  # the harness's report of what the import raised
-                import_message = quoted_error(import_message)
-            raise CaseUnavailable(
-                f"{module}.py could not be imported, so its tests could not run (they used the starter stub):\n"
-                f"{import_message}",
-                "error",
-            )
+        imported = self.run.imports.get(module)
+        if imported is not None and imported.status != Status.OK:
+            raise import_failure(module, imported)
         outcome = self.run.outcomes.get(f"{variant}:{test_id}")
         if outcome is None:
-            raise CaseUnavailable("this test was not run", "grader_error")
-        if outcome.status in UNAVAILABLE_WORDING:  # the child was stopped: nothing came back
-            raise CaseUnavailable(UNAVAILABLE_WORDING[outcome.status].format(message=outcome.message), outcome.status)
+            raise CheckFailed(words.NOT_RUN_TEST, Kind.GRADER_ERROR)
+        if outcome.status in STOPPED:  # the child was stopped: nothing came back
+            kind = STOPPED[outcome.status]
+            raise CheckFailed(words.unavailable(kind, outcome.message), kind, limits=(outcome.limit,) if outcome.limit else ())
         message = outcome.message
-        if outcome.status == "not_implemented" and module in self.missing:
-            message = f"{module}.py is not in your submission. {message}"
+        if outcome.status == Status.NOT_IMPLEMENTED and module in self.missing:
+            message = words.MISSING_MODULE.format(module=module, message=message)
         reference = self.references[variant][test_id]
         return Case(
             test_id, variant, reference.args, reference.inputs, reference.outputs, outcome.outputs, outcome.notes,
@@ -137,7 +109,7 @@ class GradingPlugin:
         if callspec is not None and "variant" in callspec.params:
             key = (test_id_for(item.module.__name__, item.originalname), callspec.params["variant"])
             if excinfo is None and call.when == "call":
-                self.outcomes[key] = Outcome(True, "passed", "")
+                self.outcomes[key] = Outcome(Kind.PASSED)
             elif excinfo is not None and key not in self.outcomes:
                 self.outcomes[key] = describe_failure(excinfo)
         summary = None if excinfo is None else f"{excinfo.typename} in {call.when}"
@@ -146,16 +118,11 @@ class GradingPlugin:
 
 
 def describe_failure(excinfo) -> Outcome:
-    error = excinfo.value
-    if isinstance(error, PartsFailed):
-        return Outcome(False, error.kind, str(error), tuple(error.parts), tuple(error.failed))
-    if isinstance(error, CheckFailed):
-        message = str(error)
-        kind = getattr(error, "kind", "not_implemented" if message.startswith(NOT_IMPLEMENTED) else "failed")
-        return Outcome(False, kind, message)
+    if isinstance(excinfo.value, CheckFailed):
+        return excinfo.value.outcome
     # A bug in a check, or data no check foresaw: the test fails, and the instructor gets the trace.
     trace = "".join(traceback.format_exception(excinfo.type, excinfo.value, excinfo.tb, limit=-3))
-    return Outcome(False, "grader_error", "The grader could not check this (please tell your instructor):\n" + trace)
+    return Outcome(Kind.GRADER_ERROR, words.CHECK_BROKE.format(trace=trace))
 
 
 # Built-in plugins the checks do not use: leaving them out halves pytest's time per submission.
@@ -183,5 +150,5 @@ def run_checks(plugin: GradingPlugin) -> dict[tuple[str, str], Outcome]:
     for test in plugin.rubric.tests:
         for variant in plugin.variants:
             if plugin.runs_in(test, variant) and (test.id, variant) not in plugin.outcomes:
-                plugin.outcomes[(test.id, variant)] = Outcome(False, "grader_error", "the grader has no check for this test")
+                plugin.outcomes[(test.id, variant)] = Outcome(Kind.GRADER_ERROR, words.NO_CHECK)
     return plugin.outcomes

@@ -23,6 +23,8 @@ import json
 import sys
 from pathlib import Path
 
+from ..words import label
+
 MAX_OUTPUT = 3000  # per test; the whole file must stay well under PrairieLearn's 1 MB
 
 
@@ -53,18 +55,20 @@ def convert(document: dict) -> dict:
 
 
 def convert_test(test: dict) -> dict:
-    name, _, description = test.get("name", "").partition(": ")
-    label, _, details = test.get("output", "").partition("\n")
+    """One test, from the data results.json carries for it (its ``extra_data``); its output is
+    shown as Gradescope shows it, the kind's label on its first line."""
+    data = test.get("extra_data") or {}
     passed = test.get("status") == "passed"
+    output = test.get("output", "")
     if not passed and test.get("visibility", "visible") != "visible":
-        details = HIDDEN_DETAILS
+        output = HIDDEN_DETAILS
     return {
-        "name": name,
-        "description": description,
+        "name": f"{data['test']} [{data['variant']}]" if "test" in data else test.get("name", ""),
+        "description": data.get("title", ""),
         "points": float(test.get("score", 0.0)),
         "max_points": float(test.get("max_score", 0.0)),
-        "message": "passed" if passed else (label or "failed"),
-        "output": "" if passed else details[:MAX_OUTPUT],
+        "message": label(data["kind"]) if "kind" in data else test.get("status", "failed"),
+        "output": "" if passed else output[:MAX_OUTPUT],
     }
 
 

@@ -4,6 +4,8 @@ results.json follows Gradescope's autograder results format: top-level ``score``
 ``execution_time`` and ``tests``, each test with ``name``, ``score``, ``max_score``, ``status``,
 ``output`` and ``visibility`` ("visible" for public tests, "after_published" for hidden ones); the
 possible total goes in ``extra_data.max_score`` since the format has no top-level field for it.
+Each test's ``extra_data`` holds its outcome as data (test_data below): what the class report and
+the PrairieLearn converter read, instead of the words of ``name`` and ``output``.
 """
 
 from __future__ import annotations
@@ -16,21 +18,11 @@ import re
 from pathlib import Path
 
 from ..grading import GradeResult, TestResult
+from ..outcome import Kind
 from ..rubric import load_rubric
 from ..text import quoted
+from ..words import label as kind_label
 
-KIND_LABELS = {
-    "passed": "passed",
-    "partial": "PARTLY",
-    "failed": "FAILED",
-    "not_implemented": "not implemented yet",
-    "error": "ERROR",
-    "bad_return": "FAILED",
-    "timeout": "TIMED OUT",
-    "crashed": "CRASHED",
-    "not_run": "not run",
-    "grader_error": "GRADER ERROR",
-}
 VISIBILITY = {"public": "visible", "hidden": "after_published"}
 MAX_TEST_OUTPUT = 3000
 MAX_PRINTED = 2000
@@ -61,7 +53,7 @@ def score_table(result: GradeResult) -> str:
             continue
         for test in tests:
             label = f"{test.test_id} [{test.variant}]"
-            lines.append(f"{label:<{width}}  {points(test.score):>5} / {points(test.max_score):<4}  {KIND_LABELS.get(test.kind, test.kind)}")
+            lines.append(f"{label:<{width}}  {points(test.score):>5} / {points(test.max_score):<4}  {kind_label(test.kind)}")
         score, maximum = result.module_scores()[module]
         lines.append(f"{module + ' total':<{width}}  {points(score):>5} / {points(maximum):<4}")
         lines.append("")
@@ -73,34 +65,27 @@ def failure_details(result: GradeResult, limit: int | None = None) -> str:
     """The message of every test that did not pass (not-implemented ones summarized)."""
     failures = [t for t in result.tests if not t.passed]
     lines = []
-    not_implemented = [t for t in failures if t.kind == "not_implemented" or (t.kind == "partial" and NOT_WRITTEN.search(t.message))]
+    not_implemented = [t for t in failures if t.kind == Kind.NOT_IMPLEMENTED or (t.kind == Kind.PARTIAL and t.outcome.not_implemented)]
     if not_implemented:
         count = len(not_implemented)
         lines.append(f"Not implemented yet ({count} test{'s wait' if count != 1 else ' waits'} for these functions):")
         for module in load_rubric().modules:
-            names = {name for t in not_implemented if t.module == module for name in functions_not_written(t.message)}
+            names = {name for t in not_implemented if t.module == module for name in t.outcome.not_implemented}
             if names:
                 lines.append(f"  {module}.py: {', '.join(sorted(names, key=function_order))}")
     by_message: dict[str, list[TestResult]] = {}
     for test in failures:
-        if test.kind != "not_implemented":
+        if test.kind != Kind.NOT_IMPLEMENTED:
             by_message.setdefault(test.message, []).append(test)
     for message, tests in list(by_message.items())[:limit]:
         lines.append("")
-        lines.append(f"--- {test_name(tests[0])} ({KIND_LABELS.get(tests[0].kind, tests[0].kind)})")
+        lines.append(f"--- {test_name(tests[0])} ({kind_label(tests[0].kind)})")
         if len(tests) > 1:
             lines.append(f"    (the same for {len(tests) - 1} more: {', '.join(f'{t.test_id} [{t.variant}]' for t in tests[1:])})")
         lines.append(message[:MAX_TEST_OUTPUT])
     return "\n".join(lines)
 
 
-# "Not implemented yet: Sigmoid.forward" (a test of one function), "- Sigmoid.forward: not
-# implemented yet" (a function's share of a split test).
-NOT_WRITTEN = re.compile(r"(?:Not implemented yet: ([A-Za-z_][\w.]*))|(?:^- ([A-Za-z_][\w.]*): not implemented yet)", re.M)
-
-
-def functions_not_written(message: str) -> set[str]:
-    return {first or second for first, second in NOT_WRITTEN.findall(message)}
 FUNCTION_ORDER = ("forward", "backward", "step", "predict", "__iter__", "__len__")
 
 
@@ -124,11 +109,17 @@ def summary_header(result: GradeResult) -> str:
 # ----------------------------------------------------------------------------------------------
 
 
+def test_data(test: TestResult) -> dict:
+    """A test's outcome as data, for results.json's per-test ``extra_data`` (Gradescope stores it;
+    the class report and the PrairieLearn converter read it)."""
+    return {"test": test.test_id, "module": test.module, "variant": test.variant, "title": test.title, **test.outcome.data()}
+
+
 def results_json(result: GradeResult) -> dict:
     """The Gradescope results document for one submission."""
     tests = []
     for number, test in enumerate(result.tests, start=1):
-        output = "" if test.passed else f"{KIND_LABELS.get(test.kind, test.kind)}\n{test.message}"[:MAX_TEST_OUTPUT]
+        output = "" if test.passed else f"{kind_label(test.kind)}\n{test.message}"[:MAX_TEST_OUTPUT]
         tests.append(
             {
                 "name": test_name(test),
@@ -139,6 +130,7 @@ def results_json(result: GradeResult) -> dict:
                 "output": output,
                 "visibility": VISIBILITY[test.variant],
                 "tags": [test.module, test.variant],
+                "extra_data": test_data(test),
             }
         )
     if result.printed_hidden.strip():
@@ -188,7 +180,7 @@ def feedback_markdown(result: GradeResult) -> str:
         lines.append(f"| {module} | {points(score)} / {points(maximum)} |")
     lines += ["", "## Tests", "", "| test | points | result |", "|---|---|---|"]
     for test in result.tests:
-        lines.append(f"| {test.test_id} [{test.variant}] | {points(test.score)} / {points(test.max_score)} | {KIND_LABELS.get(test.kind, test.kind)} |")
+        lines.append(f"| {test.test_id} [{test.variant}] | {points(test.score)} / {points(test.max_score)} | {kind_label(test.kind)} |")
     failures = failure_details(result)
     if failures:
         lines += ["", "## What went wrong", "", *fenced(failures.strip())]

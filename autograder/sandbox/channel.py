@@ -8,27 +8,67 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 
+from .. import words
+from ..outcome import Limit
 from .harness.npzio import unpack
 
 MAX_HEADER_BYTES = 64 * 1024
 MAX_ARRAY_ELEMENTS = 2_000_000
 
 
+class Status(StrEnum):
+    """How a probe (or a module's import) ended: as the harness reported it, or as the grader found
+    it when the child stopped."""
+
+    OK = "ok"
+    NOT_IMPLEMENTED = "not_implemented"
+    ERROR = "error"  # the code raised
+    OUT_OF_MEMORY = "out_of_memory"  # the code raised MemoryError (the sandbox's memory limit)
+    BAD_RETURN = "bad_return"  # not an array of numbers, or unreadable, or far too large
+    HUNG = "hung"  # not called: it ran out of time in an earlier probe
+    MISSING = "missing"  # (a note) something the case needs was not there, as a layer's cache entry
+    TIMEOUT = "timeout"  # the grader stopped the child: a call ran out of time
+    CRASHED = "crashed"  # the child stopped, or the grader stopped it for another limit
+    NOT_RUN = "not_run"
+
+
+FROM_HARNESS = (Status.OK, Status.NOT_IMPLEMENTED, Status.ERROR, Status.OUT_OF_MEMORY, Status.BAD_RETURN, Status.HUNG)
+NOTE_STATUSES = (*FROM_HARNESS[1:], Status.MISSING)
+LIMITS = {Status.OUT_OF_MEMORY: Limit.MEMORY, Status.HUNG: Limit.TIME}
+
+
+@dataclass(frozen=True)
+class Note:
+    """Why one function of a probe, or one recorded value, has no result."""
+
+    status: Status
+    message: str
+
+    @property
+    def limit(self) -> Limit | None:
+        return LIMITS.get(self.status)
+
+
 @dataclass
 class CaseOutcome:
-    """What came back for one probe. status: ok, not_implemented, error, bad_return, hung (skipped:
-    it hung earlier), timeout, crashed or not_run. ``outputs`` holds whatever the probe recorded,
-    also when the student code raised part way."""
+    """What came back for one probe (or one module's import). ``outputs`` holds whatever the probe
+    recorded, also when the student code raised part way; ``notes`` why a function it called, or a
+    value it recorded, has none."""
 
-    status: str
+    status: Status
     message: str = ""
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
-    notes: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, Note] = field(default_factory=dict)
     function: str = ""  # the student function the probe called last
     seconds: float = 0.0
+    limit: Limit | None = None  # the sandbox limit that ended it, if one did
+
+    def __post_init__(self) -> None:
+        self.limit = self.limit or LIMITS.get(self.status)
 
 
 class ProtocolError(Exception):
@@ -78,21 +118,31 @@ def bounded_text(value, limit: int = 4000) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
+def harness_status(value, allowed: tuple[Status, ...] = FROM_HARNESS) -> Status | None:
+    return Status(value) if isinstance(value, str) and value in allowed else None
+
+
+def notes_from(value) -> dict[str, Note]:
+    """The frame's notes ({name: [status, message]}), bounded; a malformed one reads as an error."""
+    notes = {}
+    for key, note in list(value.items())[:100] if isinstance(value, dict) else ():
+        status, message = (note[0], note[1]) if isinstance(note, list) and len(note) == 2 else (None, "")
+        notes[bounded_text(key, 200)] = Note(harness_status(status, NOTE_STATUSES) or Status.ERROR, bounded_text(message, 1500))
+    return notes
+
+
 def outcome_from_frame(header: dict, payload: bytes, max_bytes: int) -> CaseOutcome:
-    status = header.get("status")
-    if status not in ("ok", "not_implemented", "error", "bad_return", "hung"):
-        return CaseOutcome("error", "the harness sent an unknown status")
-    notes = header.get("notes") if isinstance(header.get("notes"), dict) else {}
-    notes = {bounded_text(key, 200): bounded_text(value, 1500) for key, value in list(notes.items())[:100]}
-    outcome = CaseOutcome(status, bounded_text(header.get("message")), notes=notes, function=bounded_text(header.get("function"), 200))
+    status = harness_status(header.get("status"))
+    if status is None:
+        return CaseOutcome(Status.ERROR, words.UNKNOWN_STATUS)
+    function = bounded_text(header.get("function"), 200)
+    outcome = CaseOutcome(status, bounded_text(header.get("message")), notes=notes_from(header.get("notes")), function=function)
     if len(payload) > max_bytes:
-        outcome.status, outcome.message = "bad_return", (
-            f"your code returned {len(payload) >> 10} KiB of results where the right ones take a few: "
-            "check the shapes of what it returns"
-        )
+        outcome.status, outcome.message = Status.BAD_RETURN, words.RESULT_TOO_LARGE.format(kib=len(payload) >> 10)
+        outcome.limit = None
         return outcome
     try:
         outcome.outputs = unpack(payload, max_elements=MAX_ARRAY_ELEMENTS)
     except Exception as error:  # noqa: BLE001 - anything unreadable is the submission's failure
-        return CaseOutcome("bad_return", f"the values your code returned could not be read back ({error})")
+        return CaseOutcome(Status.BAD_RETURN, words.RESULT_UNREADABLE.format(error=error))
     return outcome

@@ -1,10 +1,8 @@
 """One launch of the sandboxed child: start the harness, read its frames and output, enforce the
-limits while it runs, and stop it and everything it made.
+limits while it runs (clock.py), and stop it and everything it made.
 
-Time is judged per call, in CPU time of all the sandbox's processes (or in wall-clock time for a
-call that sleeps); memory is their resident memory added up, and files written are added up in
-the stage's scratch folder. Inputs come in phases, written into the stage only when the harness
-asks for them; printed output is kept apart by phase.
+Inputs come in phases, written into the stage only when the harness asks for them; printed output
+is kept apart by phase. Why a launch ended early is data (outcome.Stop); words.py says it.
 """
 
 from __future__ import annotations
@@ -19,62 +17,64 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import words
 from ..kit import MODULES
-from .channel import CaseOutcome, FrameReader, ProtocolError, bounded_text, outcome_from_frame
-from .harness.npzio import pack
-from .isolation import SANDBOX_ENV, Mode, limit_resources
-from .processes import CLOCK_TICKS, kill_processes, process_info, process_table, remove_files_of
+from ..outcome import Stop, StopReason
 from ..text import one_line
+from .channel import CaseOutcome, FrameReader, ProtocolError, Status, bounded_text, outcome_from_frame
+from .clock import CaseClock
+from .harness.npzio import pack
+from .isolation import SANDBOX_ENV, Mode
+from .limits import Limits, rlimits
+from .processes import kill_processes, process_table, remove_files_of
 
 MONITOR_SECONDS = 0.1  # how often CPU time, memory and files written are added up
-PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 @dataclass
 class Launch:
     outcomes: dict[str, CaseOutcome] = field(default_factory=dict)
-    imports: dict[str, tuple[str, str]] = field(default_factory=dict)
+    imports: dict[str, CaseOutcome] = field(default_factory=dict)  # module -> how its import ended
     ready: bool = False
     done: bool = False
     current: str | None = None  # the case (or "import:<module>") running when the child stopped
     started: str | None = None  # the last case (or import) that started, finished or not
     call: str | None = None  # the student function the current case was in, as last announced
-    ending: str = ""  # why the child stopped, when it did not finish
-    timed_out: bool = False
+    stop: Stop | None = None  # why the child stopped, when it did not finish
     peak_memory_bytes: int = 0
     uid: int | None = None
 
+    @property
+    def ending(self) -> str:
+        """Why the child stopped, for the student ("" when it finished)."""
+        return words.stop(self.stop)
 
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
+    @property
+    def timed_out(self) -> bool:
+        return self.stop is not None and self.stop.reason.timed_out
 
 
-def explain_exit(returncode: int, isolation: str) -> str:
-    if isolation == "bubblewrap" and returncode > 128:
+SIGNAL_STOPS = {"SIGXCPU": StopReason.CPU_SIGNAL, "SIGSEGV": StopReason.SEGFAULT, "SIGSYS": StopReason.FORBIDDEN_CALL}
+
+
+def exit_stop(returncode: int, isolation: str) -> Stop:
+    """What the child's exit status says: an exit code, or the signal that killed it."""
+    if isolation == "bubblewrap" and returncode > 128:  # bwrap --as-pid-1 reports a signal so
         returncode = -(returncode - 128)
     if returncode >= 0:
-        return (
-            f"the process running your code ended with exit code {returncode} "
-            f"(does your code call os._exit or kill its own process?)"
-        )
-    name = _signal_name(-returncode)
-    if name == "SIGXCPU":
-        return "your code used up the CPU time limit"
-    if name == "SIGSEGV":
-        return "the process running your code crashed (segmentation fault)"
-    if name == "SIGSYS":
-        return "your code made a system call the sandbox forbids"
-    return f"the process running your code was killed by {name} (out of memory, or it killed itself?)"
+        return Stop(StopReason.EXIT, detail=str(returncode))
+    try:
+        name = signal.Signals(-returncode).name
+    except ValueError:
+        name = f"signal {-returncode}"
+    return Stop(SIGNAL_STOPS.get(name, StopReason.KILLED), detail=name)
 
 
 class Phases:
     """The inputs of each phase, written into the stage only when the harness asks, and which
     output bucket printed bytes go to (``visible`` until a phase past 0 was asked for)."""
 
-    def __init__(self, stage: Path, inputs: list[dict[str, np.ndarray]], limits, chown=None):
+    def __init__(self, stage: Path, inputs: list[dict[str, np.ndarray]], limits: Limits, chown=None):
         self.stage, self.inputs, self.limits, self.chown = stage, inputs, limits, chown
         self.written: set[int] = set()
         self.bucket = "visible"
@@ -103,7 +103,7 @@ class Phases:
 class ChildProcess:
     """One launch: start the harness, read its frames and output, stop it and everything it made."""
 
-    def __init__(self, mode: Mode, stage: Path, limits, identity: dict | None, stubbed: set[str], cases: list[dict], phases: Phases):
+    def __init__(self, mode: Mode, stage: Path, limits: Limits, identity: dict | None, stubbed: set[str], cases: list[dict], phases: Phases):
         self.mode, self.stage, self.limits, self.identity, self.phases = mode, stage, limits, identity, phases
         # What the harness will announce, in order: each module's import, then each case. A frame
         # for anything else (or out of turn) is ignored, so a submission writing its own frames can
@@ -128,7 +128,7 @@ class ChildProcess:
                 pass_fds=(channel_write, control_read),
                 cwd=self.stage / "scratch",
                 env=env,
-                preexec_fn=limit_resources(self.limits, self.identity is not None),
+                preexec_fn=rlimits(self.limits, self.identity is not None),
                 start_new_session=True,
             )
         finally:
@@ -145,8 +145,8 @@ class ChildProcess:
                 except subprocess.TimeoutExpired:
                     pass
             self._stop(process, children_before)
-        if not launch.done and not launch.ending:
-            launch.ending = explain_exit(process.returncode, self.mode.name)
+        if not launch.done and launch.stop is None:
+            launch.stop = exit_stop(process.returncode, self.mode.name)
         return launch
 
     # -- the loop ------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ class ChildProcess:
         selector = selectors.DefaultSelector()
         selector.register(channel_fd, selectors.EVENT_READ, "channel")
         selector.register(process.stdout, selectors.EVENT_READ, "output")
-        clock = CaseClock(self, process)
+        clock = CaseClock(self.limits, self.stage / "scratch", process.pid, lambda: self.members(process))
         exited_at = None
         next_check = time.monotonic()
         while not launch.done:
@@ -176,20 +176,20 @@ class ChildProcess:
                     ending = self._take_pending(selector, reader, launch, clock, process, control_fd)
                     problem = ending or (None if launch.done else clock.check(launch, time.monotonic(), deadline))
                 if problem:
-                    launch.ending = problem
+                    launch.stop = problem
                     return
             if process.poll() is not None:
                 exited_at = exited_at or now
                 if now - exited_at > 0.2 or not selector.get_map():
-                    launch.ending = self._take_pending(selector, reader, launch, clock, process, control_fd)
+                    launch.stop = self._take_pending(selector, reader, launch, clock, process, control_fd)
                     return
             for key, _ in selector.select(timeout=MONITOR_SECONDS / 2):
-                ending = self._take(key, selector, reader, launch, clock, process, control_fd)
-                if ending:
-                    launch.ending = ending
+                stop = self._take(key, selector, reader, launch, clock, process, control_fd)
+                if stop:
+                    launch.stop = stop
                     return
 
-    def _take(self, key, selector, reader: FrameReader, launch: Launch, clock: "CaseClock", process, control_fd: int) -> str | None:
+    def _take(self, key, selector, reader: FrameReader, launch: Launch, clock: CaseClock, process, control_fd: int) -> Stop | None:
         """Read what one of the child's pipes holds and act on it; the reason to stop, if any."""
         try:
             data = os.read(key.fd, 1 << 16)
@@ -203,16 +203,16 @@ class ChildProcess:
             return None
         self.received_bytes += len(data)
         if self.received_bytes > self.limits.channel_bytes:
-            return "your code sent the grader more data than any right answer needs (did it write to the grader's file descriptor?)"
+            return Stop(StopReason.CHANNEL_FLOOD)
         try:
             frames = reader.feed(data)
         except ProtocolError as error:
-            return f"the channel back to the grader was corrupted ({error}); did your code write to its file descriptors?"
+            return Stop(StopReason.CHANNEL_CORRUPT, detail=str(error))
         for header, payload in frames:
             self._handle(header, payload, launch, clock, process, control_fd)
         return None
 
-    def _take_pending(self, selector, reader: FrameReader, launch: Launch, clock: "CaseClock", process, control_fd: int) -> str | None:
+    def _take_pending(self, selector, reader: FrameReader, launch: Launch, clock: CaseClock, process, control_fd: int) -> Stop | None:
         """What the pipes hold right now, without waiting (at most 16 MiB: a child printing without
         pause cannot keep the grader here)."""
         for _ in range(256):
@@ -227,7 +227,7 @@ class ChildProcess:
                     return ending
         return None
 
-    def _handle(self, header: dict, payload: bytes, launch: Launch, clock: "CaseClock", process, control_fd: int) -> None:
+    def _handle(self, header: dict, payload: bytes, launch: Launch, clock: CaseClock, process, control_fd: int) -> None:
         event = header["event"]
         if event == "ready" and not launch.ready:
             launch.ready = True
@@ -247,8 +247,9 @@ class ChildProcess:
                 os.write(control_fd, b"1")
                 clock.restart()
         elif event == "import" and launch.current == f"import:{header.get('module')}":
-            status = "ok" if header.get("status") == "ok" else "error"
-            launch.imports[header["module"]] = (status, bounded_text(header.get("message")))
+            status = Status.OUT_OF_MEMORY if header.get("status") == Status.OUT_OF_MEMORY else Status.ERROR
+            status = Status.OK if header.get("status") == Status.OK else status
+            launch.imports[header["module"]] = CaseOutcome(status, bounded_text(header.get("message")))
             launch.current = None
             clock.restart()
         elif event == "result" and launch.current == header.get("case") and not str(launch.current).startswith("import:"):
@@ -319,102 +320,3 @@ class ChildProcess:
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
-
-
-class CaseClock:
-    """The limits of the current step (start-up, an import, a probe, or the gap between them):
-    CPU time of all the sandbox's processes, wall time, memory and files written."""
-
-    def __init__(self, child: ChildProcess, process):
-        self.child, self.process, self.limits = child, process, child.limits
-        self.pids: set[int] = {process.pid}
-        self.refreshed = 0.0
-        self.started = time.monotonic()
-        self.cpu_at_start = 0.0
-
-    def restart(self) -> None:
-        self.started = time.monotonic()
-        self.cpu_at_start = self.cpu_seconds()
-
-    def cpu_seconds(self) -> float:
-        return sum(info["cpu_ticks"] for info in map(process_info, self.pids) if info) / CLOCK_TICKS
-
-    def check(self, launch: Launch, now: float, deadline: float) -> str | None:
-        if now >= deadline:
-            return "the grading time limit for the whole submission ran out"
-        if now - self.refreshed > 0.5:
-            self.pids, self.refreshed = self.child.members(self.process), now
-        infos = [info for info in map(process_info, self.pids) if info]
-        memory = sum(info["rss_pages"] for info in infos) * PAGE_BYTES
-        if memory > self.limits.memory_bytes:
-            return f"your code used more than {self.limits.memory_bytes >> 20} MiB of memory in all its processes"
-        written = scratch_bytes(self.child.stage / "scratch", self.limits.scratch_bytes) + held_bytes(self.pids)
-        if written > self.limits.scratch_bytes:
-            return f"your code wrote more than {self.limits.scratch_bytes >> 20} MiB of files"
-        wall = now - self.started
-        if not launch.ready:
-            if wall > self.limits.startup_seconds:
-                return f"the sandbox did not start within {self.limits.startup_seconds:g} s"
-            return None
-        cpu = sum(info["cpu_ticks"] for info in infos) / CLOCK_TICKS - self.cpu_at_start
-        what = launch.call or "your code"
-        if cpu > self.limits.case_seconds:
-            launch.timed_out = True
-            return f"{what} ran past the time limit ({self.limits.case_seconds:g} s of CPU time): an endless loop, or very slow code?"
-        if wall > self.limits.case_wall_seconds:
-            launch.timed_out = True
-            return (
-                f"{what} did not finish within {self.limits.case_wall_seconds:g} s while using little CPU time "
-                "(is it sleeping, or waiting for input?)"
-            )
-        return None
-
-
-def held_bytes(pids) -> int:
-    """Bytes of the files the processes hold open that no folder shows: removed while open, or
-    memfds. They keep their blocks until closed, so they count against the files limit."""
-    total, seen = 0, set()
-    for pid in pids:
-        folder = f"/proc/{pid}/fd"
-        try:
-            descriptors = os.listdir(folder)
-        except OSError:
-            continue
-        for descriptor in descriptors[:4096]:
-            path = f"{folder}/{descriptor}"
-            try:
-                target = os.readlink(path)
-                if not (target.endswith(" (deleted)") or target.startswith("/memfd:")):
-                    continue
-                info = os.stat(path)
-            except OSError:
-                continue
-            if (info.st_dev, info.st_ino) not in seen:
-                seen.add((info.st_dev, info.st_ino))
-                total += info.st_blocks * 512
-    return total
-
-
-def scratch_bytes(folder: Path, limit: int) -> int:
-    """Bytes the files under ``folder`` take (more than ``limit`` as soon as that is certain)."""
-    total, seen = 0, 0
-    stack = [folder]
-    while stack:
-        try:
-            entries = list(os.scandir(stack.pop()))
-        except OSError:
-            continue
-        for entry in entries:
-            seen += 1
-            if seen > 10_000:
-                return limit + 1  # a flood of files is over the limit whatever their size
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            total += info.st_blocks * 512
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(Path(entry.path))
-        if total > limit:
-            return total
-    return total

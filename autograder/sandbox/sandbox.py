@@ -1,10 +1,10 @@
 """Run submission code in a child process and get plain data back.
 
 One sandbox per submission. The child (harness/run.py) imports the submission and runs the probes;
-this side stages its files, launches it (child.py: one launch, its limits and its cleanup; the
-frames it sends are channel.py's) and relaunches it past any probe that kills or hangs it. How the
-child is isolated is the business of isolation/ (one module per mode); how leftovers are found, of
-processes.py.
+this side stages its files (stage.py), launches it (child.py: one launch, its cleanup, the limits
+clock.py watches; the frames it sends are channel.py's) and relaunches it past any probe that kills
+or hangs it. What it may use is limits.py's; how it is isolated, isolation/'s (one module per
+mode), and which mode works here, trial.py's; how leftovers are found, processes.py's.
 
 Time is judged per call, in CPU time: a probe may use ``case_seconds`` of CPU (or, if it sleeps or
 waits, ``case_wall_seconds`` of wall time). The call running when a limit is hit is blamed (the
@@ -19,52 +19,32 @@ to the student at once; what it printed after may hold hidden inputs and is kept
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .channel import CaseOutcome
-from ..kit import MODULES, stubs_dir
-from .child import ChildProcess, Phases
-from .isolation import Mode, choose_isolation, make_mode, sandbox_identity
-from .processes import become_subreaper
+from .. import words
+from ..outcome import Stop, StopReason
 from ..text import quoted
+from .channel import CaseOutcome, Status
+from .child import ChildProcess, Launch, Phases
+from .isolation import make_mode, sandbox_identity
+from .limits import Limits
+from .processes import become_subreaper
+from .stage import make_stage, write_plan
+from .trial import choose_isolation
 
-HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 MAX_UNATTRIBUTED = 2  # stops between two probes charged to the next one, before the rest is not run
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one submission may use."""
-
-    total_seconds: float = 600.0  # wall clock for the whole submission: a safety net, see README
-    case_seconds: float = 3.0  # CPU time per probe (and per module import)
-    startup_seconds: float = 60.0  # wall clock until the harness is ready
-    memory_bytes: int = 1 << 30
-    processes: int = 16
-    output_bytes: int = 16 * 1024  # printed output kept for the feedback, per phase
-    payload_bytes: int = 8 << 20  # the largest result frame read (real ones are a few KiB)
-    channel_bytes: int = 64 << 20  # all frames of one launch together
-    file_bytes: int = 16 << 20
-    scratch_bytes: int = 16 << 20  # files the submission may write in its scratch folder
-
-    @property
-    def case_wall_seconds(self) -> float:
-        """Wall-clock limit per probe, for code that sleeps or waits instead of computing."""
-        return max(3 * self.case_seconds, self.case_seconds + 10)
 
 
 @dataclass
 class SandboxRun:
     outcomes: dict[str, CaseOutcome]
-    imports: dict[str, tuple[str, str]]  # module -> (status, message); status ok/error/crashed/timeout
+    imports: dict[str, CaseOutcome]  # module -> how its import ended (status ok, error, out_of_memory, crashed, timeout)
     isolation: str
     printed: str  # printed while only public inputs were in the sandbox: safe to show at once
     printed_hidden: str = ""  # printed once unshipped inputs were there: shown after publication
@@ -75,93 +55,45 @@ class SandboxRun:
     child_uid: int | None = None  # the uid the harness reported running as
 
 
-# ----------------------------------------------------------------------------------------------
-# The sandbox
-# ----------------------------------------------------------------------------------------------
-
-
 class Sandbox:
     """Runs probes on one submission, relaunching the child past any probe that kills or hangs it."""
 
     def __init__(self, isolation: str = "auto", limits: Limits | None = None, hidden: tuple[Path, ...] = (), untrusted: bool = True):
         self.isolation = choose_isolation(isolation, untrusted=untrusted, hidden=tuple(hidden))
-        self.mode = make_mode(self.isolation, tuple(hidden))
         self.limits = limits or Limits()
+        self.mode = make_mode(self.isolation, tuple(hidden), self.limits)
         become_subreaper()
 
-    def run(self, modules: dict[str, bytes], stubs_dir: Path, cases: list[dict], inputs: list[dict[str, np.ndarray]]) -> SandboxRun:
+    def run(self, modules: dict[str, bytes], cases: list[dict], inputs: list[dict[str, np.ndarray]]) -> SandboxRun:
         """``modules``: file name -> source bytes of the submission's module files; ``cases``:
         dicts with id, kind, args, phase (an index into ``inputs``) and optionally max_bytes;
         ``inputs``: per phase, arrays keyed ``<case id>/in/<name>``."""
         identity = sandbox_identity()
         started = time.monotonic()
-        stage = Path(tempfile.mkdtemp(prefix="nn-sandbox-"))
+        stage = make_stage(modules, self.mode, identity)
         try:
-            self._stage(stage, modules, stubs_dir, identity)
             return self._run_cases(stage, cases, inputs, identity, started)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
 
-    def _stage(self, stage: Path, modules: dict[str, bytes], stubs_dir: Path, identity: dict | None) -> None:
-        for package, sources in (("submission", modules), ("stubs", {f"{m}.py": (stubs_dir / f"{m}.py").read_bytes() for m in MODULES})):
-            (stage / package).mkdir()
-            (stage / package / "__init__.py").write_text("")
-            for name, source in sources.items():
-                (stage / package / name).write_bytes(source)
-        # A copy, not the live folder: the harness cannot change under a batch that is running.
-        (stage / "harness").mkdir()
-        for path in HARNESS_DIR.glob("*.py"):
-            shutil.copyfile(path, stage / "harness" / path.name)
-        (stage / "empty").mkdir()
-        (stage / "scratch").mkdir(mode=0o700)
-        self.mode.prepare_stage(stage)
-        if identity is not None:
-            # Readable by the sandbox's group, writable only by the grader; its scratch is its own.
-            os.chown(stage, 0, identity["gid"])
-            os.chmod(stage, 0o750)
-            os.chown(stage / "scratch", identity["uid"], identity["gid"])
-
-    def _plan(self, stage: Path, cases: list[dict], stubbed: set[str], hung: set[str], identity: dict | None) -> dict:
-        plan = self.mode.plan(stage)
-        keep_read_search = plan.pop("keep_read_search", False)
-        plan.update(
-            modules=list(MODULES),
-            cases=[{key: case[key] for key in ("id", "kind", "args", "phase")} for case in cases],
-            stubbed=sorted(stubbed),
-            hung=sorted(hung),
-            drop_to=dict(identity, keep_read_search=keep_read_search) if identity else None,
-        )
-        return plan
-
     def _run_cases(self, stage: Path, cases: list[dict], inputs: list[dict], identity: dict | None, wall_start: float) -> SandboxRun:
         deadline = wall_start + self.limits.total_seconds
         remaining = list(cases)
-        outcomes: dict[str, CaseOutcome] = {}
-        imports: dict[str, tuple[str, str]] = {}
+        run = SandboxRun(outcomes={}, imports={}, isolation=self.isolation, printed="")
         stubbed: set[str] = set()
         hung: set[str] = set()
         chown = (lambda path: os.chown(path, 0, identity["gid"])) if identity else None
         phases = Phases(stage, inputs, self.limits, chown)
-        run = SandboxRun(outcomes=outcomes, imports=imports, isolation=self.isolation, printed="")
         failed_starts = unattributed = 0
         while remaining:
             if time.monotonic() >= deadline:
-                run.incomplete = "the grading time limit for the whole submission ran out"
-                for case in remaining:
-                    outcomes[case["id"]] = CaseOutcome("not_run", f"not run: {run.incomplete} (ask your instructor)")
+                run.incomplete = words.INCOMPLETE_DEADLINE
+                self._not_run(run, remaining, words.not_run(run.incomplete, after_deadline=True), Stop(StopReason.DEADLINE))
                 break
-            (stage / "plan.json").write_text(json.dumps(self._plan(stage, remaining, stubbed, hung, identity)))
+            write_plan(stage, self.mode, remaining, stubbed, hung, identity)
             launch = ChildProcess(self.mode, stage, self.limits, identity, stubbed, remaining, phases).run(deadline)
-            run.launches += 1
-            run.peak_memory_bytes = max(run.peak_memory_bytes, launch.peak_memory_bytes)
-            if launch.uid is not None:
-                run.child_uid = launch.uid
-            for module, outcome in launch.imports.items():
-                imports.setdefault(module, outcome)
-            for case in list(remaining):
-                if case["id"] in launch.outcomes:
-                    outcomes[case["id"]] = launch.outcomes[case["id"]]
-                    remaining.remove(case)
+            self._take_in(run, launch)
+            remaining = [case for case in remaining if case["id"] not in launch.outcomes]
             if launch.done or not remaining:
                 continue
             if not launch.ready:
@@ -169,9 +101,9 @@ class Sandbox:
                 if failed_starts < 2:
                     continue  # an infrastructure hiccup (say, a fork failed): try once more
                 printed = phases.printed["visible"].decode(errors="replace")[-500:]
-                message = "the sandbox could not start: " + (launch.ending or "") + ("\n" + quoted(printed) if printed.strip() else "")
+                message = words.could_not_start(launch.stop) + ("\n" + quoted(printed) if printed.strip() else "")
                 for case in remaining:
-                    outcomes[case["id"]] = CaseOutcome("error", message)
+                    run.outcomes[case["id"]] = CaseOutcome(Status.ERROR, message)
                 break
             blamed = launch.current
             if blamed is None and (launch.started or "").startswith("import:"):
@@ -183,43 +115,39 @@ class Sandbox:
                 # forged frames): charge the next one, but only so often.
                 unattributed += 1
                 if unattributed > MAX_UNATTRIBUTED:
-                    run.incomplete = f"your code kept stopping the sandbox between tests ({launch.ending})"
-                    for case in remaining:
-                        outcomes[case["id"]] = CaseOutcome("not_run", f"not run: {run.incomplete}")
+                    run.incomplete = words.kept_stopping(launch.stop)
+                    self._not_run(run, remaining, words.not_run(run.incomplete), launch.stop)
                     break
                 blamed = remaining[0]["id"]
+            status = Status.TIMEOUT if launch.timed_out else Status.CRASHED
+            limit = launch.stop.reason.limit if launch.stop else None
             if blamed.startswith("import:"):
                 module = blamed.split(":", 1)[1]
-                kind = "timeout" if launch.timed_out else "crashed"
-                imports[module] = (kind, f"importing {module}.py: {launch.ending}")
+                run.imports[module] = CaseOutcome(status, words.importing(module, launch.stop), limit=limit)
                 stubbed.add(module)
                 continue
             if launch.timed_out and launch.call:
                 hung.add(launch.call)
-            kind = "timeout" if launch.timed_out else "crashed"
-            outcomes[blamed] = CaseOutcome(kind, launch.ending)
+            run.outcomes[blamed] = CaseOutcome(status, launch.ending, limit=limit)
             remaining = [case for case in remaining if case["id"] != blamed]
         run.printed = phases.printed["visible"].decode("utf-8", errors="replace")
         run.printed_hidden = phases.printed["hidden"].decode("utf-8", errors="replace")
         run.hung = tuple(sorted(hung))
         return run
 
+    @staticmethod
+    def _take_in(run: SandboxRun, launch: Launch) -> None:
+        """What one launch found: its cases' outcomes, its imports, its memory and uid."""
+        run.launches += 1
+        run.peak_memory_bytes = max(run.peak_memory_bytes, launch.peak_memory_bytes)
+        if launch.uid is not None:
+            run.child_uid = launch.uid
+        for module, outcome in launch.imports.items():
+            run.imports.setdefault(module, outcome)
+        run.outcomes.update(launch.outcomes)
 
-def probe_mode(mode: Mode, limits: Limits, timeout: float) -> str | None:
-    """Start the harness in ``mode`` on empty modules; None when it came up, confined itself and
-    finished, else what went wrong."""
-    sandbox = Sandbox.__new__(Sandbox)
-    sandbox.isolation, sandbox.mode, sandbox.limits = mode.name, mode, Limits(startup_seconds=timeout)
-    identity = sandbox_identity()
-    stage = Path(tempfile.mkdtemp(prefix="nn-sandbox-"))
-    try:
-        sandbox._stage(stage, {f"{m}.py": b"" for m in MODULES}, stubs_dir(), identity)
-        (stage / "plan.json").write_text(json.dumps(sandbox._plan(stage, [], set(), set(), identity)))
-        phases = Phases(stage, [], sandbox.limits)
-        launch = ChildProcess(mode, stage, sandbox.limits, identity, set(), [], phases).run(time.monotonic() + timeout)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-    if launch.done and launch.uid is not None:
-        return None
-    printed = phases.printed["visible"].decode(errors="replace").strip()
-    return (launch.ending or "the harness did not finish") + (f": {printed[-400:]}" if printed else "")
+    @staticmethod
+    def _not_run(run: SandboxRun, cases: list[dict], message: str, stop: Stop | None) -> None:
+        limit = stop.reason.limit if stop else None
+        for case in cases:
+            run.outcomes[case["id"]] = CaseOutcome(Status.NOT_RUN, message, limit=limit)

@@ -30,6 +30,9 @@ from standins import (
 )
 
 
+NOTE_CHARACTERS = 1500
+
+
 class BadReturn(Exception):
     """Student code returned something that is not an array of numbers."""
 
@@ -49,7 +52,7 @@ class Probe:
         self.announce = announce or (lambda label: None)
         self.describe = describe or (lambda error: ("error", f"{type(error).__name__}: {error}"))
         self.outputs: dict[str, np.ndarray] = {}
-        self.notes: dict[str, str] = {}
+        self.notes: dict[str, list[str]] = {}  # name -> [status, message]: why it has no result
         self.last_call: str | None = None  # the student function called last (for messages)
 
     def input(self, name: str) -> np.ndarray:
@@ -79,19 +82,15 @@ class Probe:
             return None
 
     def note(self, label: str, error: BaseException) -> None:
-        if isinstance(error, Hung):
-            self.notes[label] = f"hung: {error}"
-            return
-        status, message = self.describe(error)
-        prefix = "not implemented yet" if status == "not_implemented" else "raised"
-        self.notes[label] = f"{prefix}: {message}"[:1500]
+        status, message = ("hung", str(error)) if isinstance(error, Hung) else self.describe(error)
+        self.notes[label] = [status, message[:NOTE_CHARACTERS]]
 
     def keep(self, name: str, value) -> None:
         """Record ``value`` if it is an array of numbers; otherwise note why not under ``name``."""
         try:
             self.put(name, value)
         except BadReturn as error:
-            self.notes[name] = f"returned: {error}"
+            self.notes[name] = ["bad_return", str(error)]
 
 
 def plain_array(value, name: str) -> np.ndarray:
@@ -197,7 +196,7 @@ def record_cache(p: Probe, layer, prefix: str = "") -> None:
         if hasattr(cache, "__contains__") and key in cache:
             p.keep(f"{prefix}cache_{key}", cache[key])
         else:
-            p.notes[f"{prefix}cache_{key}"] = f"missing: after forward, cache has no entry {key!r}"
+            p.notes[f"{prefix}cache_{key}"] = ["missing", f"after forward, cache has no entry {key!r}"]
 
 
 def backward_with_reference_cache(p: Probe, layer, X, Z, dY, prefix: str = ""):
@@ -216,7 +215,7 @@ def backward_with_reference_cache(p: Probe, layer, X, Z, dY, prefix: str = ""):
             own_forward = type(layer).__mro__[1].forward  # the student's, under the stand-in
             p.call("FullyConnectedLayer.forward", own_forward, layer, X.copy())
             layer.cache["X"], layer.cache["Z"] = X, Z
-            p.notes[f"{prefix}used_own_forward"] = "yes"
+            p.put(f"{prefix}used_own_forward", True)
             return p.call("FullyConnectedLayer.backward", layer.backward, dY)
     finally:
         after = gradients_now(layer)

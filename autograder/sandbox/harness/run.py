@@ -72,13 +72,14 @@ class Channel:
 
 
 def describe_error(error: BaseException, package_dir: str, stub_dir: str) -> tuple[str, str]:
-    """(status, message) for an exception raised by submission code, showing only its own frames."""
+    """(status, message) for an exception raised by submission code, showing only its own frames.
+    The status is one the grader's channel knows (sandbox/channel.py: Status)."""
     if isinstance(error, NotImplementedError):
         return "not_implemented", str(error) or "NotImplementedError"
     if isinstance(error, SystemExit):
         return "error", f"your code called sys.exit({error.code!r}); a module must not exit the program"
     if isinstance(error, MemoryError):
-        return "error", "MemoryError: your code ran out of memory (the sandbox has a memory limit)"
+        return "out_of_memory", "MemoryError: your code ran out of memory (the sandbox has a memory limit)"
     if isinstance(error, PermissionError) and "Operation not permitted" in str(error) and _started_process(error):
         return "error", (
             "your code tried to start another process (subprocess, os.fork, os.system or multiprocessing); "
@@ -209,7 +210,7 @@ def import_submission(names: list[str], stubbed: set[str], channel: Channel, pac
         except BaseException as error:  # noqa: BLE001 - a submission may raise anything, even SystemExit
             sys.modules.pop(f"{PACKAGE}.{module}", None)
             status, message = describe_error(error, package_dir, stub_dir)
-            channel.send({"event": "import", "module": module, "status": "error", "message": message})
+            channel.send({"event": "import", "module": module, "status": status, "message": message})
             modules[module] = load_stub(module)
     return modules
 

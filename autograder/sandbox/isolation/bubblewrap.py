@@ -4,8 +4,8 @@ Mounted read-only: the system's shared libraries and programs (/usr, /lib*, /bin
 interpreter's standard library, NumPy (at /opt/nn-lib), and the submission's stage (at /sandbox).
 The kit, the grader's virtualenv, the output folder and the submissions being graded are covered
 by empty folders wherever they sit under a mounted path (a kit in /usr/local/src stays hidden).
-Writable: a 16 MiB /tmp and nothing else (no /dev/shm: /dev holds null, zero, full, random and
-urandom only). New mount, PID, network, IPC, UTS and cgroup namespaces; as a normal user also a new
+Writable: a private /tmp of Limits.scratch_bytes and nothing else (no /dev/shm: /dev holds null,
+zero, full, random and urandom only). New mount, PID, network, IPC, UTS and cgroup namespaces; as a normal user also a new
 user namespace in which no further one may be made. The harness then adds the seccomp filter
 (confine.py) and, as root, drops to the sandbox's own uid.
 """
@@ -13,14 +13,14 @@ user namespace in which no further one may be made. The harness then adds the se
 from __future__ import annotations
 
 import os
-from functools import cache
+import shutil
 from pathlib import Path
 
-from .common import Guarantee, Mode, SANDBOX_ENV, harness_arguments, interpreter, is_within, sensitive_paths, try_harness, which
+from ..limits import Limits
+from .common import SANDBOX_ENV, Guarantee, Mode, harness_arguments, interpreter, is_within, mebibytes, sensitive_paths
 
 STAGE = "/sandbox"
 LIBRARY = "/opt/nn-lib"
-TMP_BYTES = 16 << 20
 SYSTEM_TOPS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 
@@ -29,21 +29,21 @@ class Bubblewrap(Mode):
     name = "bubblewrap"
     safe_for_untrusted_code = True
 
-    def __init__(self, hidden: tuple[Path, ...] = ()):
-        self.hidden = hidden  # the output folder and the submissions, on top of the kit
-
     def problem(self) -> str | None:
-        return _problem()
+        if shutil.which("bwrap") is None:
+            return "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+        return None
 
     def plan(self, stage: Path) -> dict:
         return {"confine": {"seccomp": True}, "library_path": [LIBRARY], "stage": STAGE}
 
     def command(self, stage: Path, channel_fd: int, control_fd: int) -> list[str]:
         python = interpreter().executable
-        return bubblewrap_command(stage, harness_arguments(str(python), STAGE, channel_fd, control_fd), self.hidden)
+        inner = harness_arguments(str(python), STAGE, channel_fd, control_fd)
+        return bubblewrap_command(stage, inner, self.hidden, self.limits.scratch_bytes)
 
     def guarantees(self) -> list[Guarantee]:
-        return GUARANTEES
+        return guarantees(self.limits)
 
     def describe(self) -> str:
         user = "the sandbox's own unprivileged uid" if os.geteuid() == 0 else "the grader's user, in a user namespace of its own"
@@ -54,23 +54,32 @@ class Bubblewrap(Mode):
         )
 
 
-GUARANTEES = [
-    Guarantee("cannot read the solution, the references, the grader, the output or other submissions", True, "mount namespace: only the system, the interpreter, NumPy and the stage are mounted; the kit, --out and the submissions are covered wherever they sit"),
-    Guarantee("cannot write outside a 16 MiB private /tmp", True, "read-only mounts; /tmp is a size-limited tmpfs; no /dev/shm"),
-    Guarantee("cannot use the network", True, "network namespace; the seccomp filter also refuses every socket but AF_UNIX"),
-    Guarantee("cannot signal, trace or see the grader's processes", True, "PID namespace; seccomp refuses ptrace"),
-    Guarantee("cannot change the grader's files' modes or its processes' limits and scheduling", True, "read-only mounts; PID namespace; seccomp refuses chmod, chown, utime, xattrs, prlimit and sched_set* on another process, F_SETOWN"),
-    Guarantee("cannot start processes (so none is left behind)", True, "seccomp refuses fork, vfork and clone without CLONE_THREAD"),
-    Guarantee("cannot create namespaces or mount file systems", True, "seccomp refuses unshare, setns, clone with CLONE_NEW*, mount; --disable-userns as a normal user"),
-    Guarantee("memory, CPU time, file size, output and returned bytes are bounded", True, "rlimits, and the grader's own accounting of the sandbox's processes and tmpfs"),
-]
+def guarantees(limits: Limits) -> list[Guarantee]:
+    return [
+        Guarantee("read", True, (
+            "only the system, the interpreter, NumPy and its stage are mounted; the kit, `--out` and the "
+            "submissions are covered wherever they sit"
+        )),
+        Guarantee("write", True, f"read-only mounts, a {mebibytes(limits.scratch_bytes)} `/tmp`, no `/dev/shm`"),
+        Guarantee("network", True, "network namespace, and seccomp"),
+        Guarantee("signal", True, "PID namespace; seccomp refuses ptrace"),
+        Guarantee("see", True, "PID namespace"),
+        Guarantee("processes", True, "seccomp refuses fork, vfork and clone without CLONE_THREAD"),
+        Guarantee("namespaces", True, "seccomp, and `--disable-userns`"),
+        Guarantee("tamper", True, "read-only mounts, PID namespace, and seccomp"),
+        Guarantee("uncounted", True, f"seccomp; open removed files count against the {mebibytes(limits.scratch_bytes)}"),
+        Guarantee("threads", True, f"`RLIMIT_NPROC` (as a normal user: the uid's tasks now, plus {limits.processes})"),
+        Guarantee("limits", True),
+        Guarantee("phases", True),
+        Guarantee("forge", True, "what it sent is quoted"),
+    ]
 
 
 def _ancestors(path: Path) -> list[Path]:
     return list(reversed(path.parents))[1:]  # without "/"
 
 
-def bubblewrap_command(stage: Path, inner: list[str], hidden: tuple[Path, ...] = ()) -> list[str]:
+def bubblewrap_command(stage: Path, inner: list[str], hidden: tuple[Path, ...] = (), tmp_bytes: int = Limits.scratch_bytes) -> list[str]:
     """bwrap arguments that show the child only the system, the interpreter, NumPy and ``stage``."""
     python = interpreter()
     command = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
@@ -86,7 +95,7 @@ def bubblewrap_command(stage: Path, inner: list[str], hidden: tuple[Path, ...] =
         command += ["--setenv", name, value]
     # The private /tmp first: the interpreter may live under /tmp (a checkout there), and a tmpfs
     # mounted after its bind would hide it.
-    command += ["--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
+    command += ["--size", str(tmp_bytes), "--tmpfs", "/tmp"]
     sources = [Path("/usr")]
     command += ["--ro-bind", "/usr", "/usr"]
     for top in SYSTEM_TOPS:
@@ -130,10 +139,3 @@ def bubblewrap_command(stage: Path, inner: list[str], hidden: tuple[Path, ...] =
             command += ["--dev-bind", device, device]
     command += ["--remount-ro", "/", "--chdir", "/tmp", "--"]
     return command + inner
-
-
-@cache
-def _problem() -> str | None:
-    if which("bwrap") is None:
-        return "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
-    return try_harness(Bubblewrap())

@@ -1,8 +1,11 @@
-"""What every isolation mode shares: the interface, the interpreter the harness runs on, resource
-limits, and the sandbox's own uid when the grader runs as root.
+"""What every isolation mode shares: the interface a mode implements, the promises it is held to,
+the environment and the interpreter the harness runs on.
 
-Nothing here imports a POSIX-only module at import time (fcntl, resource): a student's
-``python -m autograder check`` must start on macOS and Windows too.
+A mode receives the limits and the paths it must hide, and answers: does this machine have what it
+needs (``problem``), how to start the harness (``command``), what the harness must do to itself
+(``plan``) and what it guarantees. Whether it really works here is tried by a trial launch of the
+real harness, one floor up (sandbox/trial.py). Nothing here imports a POSIX-only module at import
+time (fcntl, resource): a student's ``python -m autograder check`` must start on macOS and Windows.
 """
 
 from __future__ import annotations
@@ -10,17 +13,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import stat
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from ...kit import KIT_ROOT
-
-SANDBOX_UID_BASE = 61000  # sandbox uids, when grading as root, are claimed from here up
+from ..limits import Limits
 
 
 class SandboxUnavailable(RuntimeError):
@@ -39,24 +39,56 @@ SANDBOX_ENV = {
     "MKL_NUM_THREADS": "1",
 }
 
-
+# What a submission cannot do: one row of the security table each. Every mode says, for every row,
+# whether it holds and how (its GUARANTEES); docs/security.md's table is generated from them.
+PROMISES = {
+    "read": "read the solution, the references, the grader, `--out` or other submissions",
+    "write": "write outside its sandbox (or fill memory through tmpfs)",
+    "network": "use the network",
+    "signal": "signal, trace or stop the grader",
+    "see": "see which other processes run",
+    "processes": "start processes, leave one behind",
+    "namespaces": "create namespaces, mount",
+    "tamper": (
+        "change the mode, owner or times of the grader's files; lower the grader's limits, priority or CPUs; "
+        "own its signals (`F_SETOWN`)"
+    ),
+    "uncounted": "hold memory or disk no one counts (memfds, System V or POSIX IPC, files removed while open)",
+    "threads": "start threads until the machine runs out of pids",
+    "limits": "exceed memory, CPU time, file size, output, returned bytes",
+    "phases": "see fresh or hidden inputs before the cases before them are done, or show them before publication",
+    "forge": "pass its own text for the grader's (a total, a limit, a likely cause)",
+}
 @dataclass(frozen=True)
 class Guarantee:
-    """One line of a mode's promise, for reports and the README's table."""
+    """Whether a mode keeps one promise (a key of PROMISES): always (True), never (False), or only
+    as ``how`` says (None); ``how`` names the defence."""
 
-    what: str
-    holds: bool
-    how: str
+    promise: str
+    holds: bool | None
+    how: str = ""
+
+    def __post_init__(self) -> None:
+        if self.promise not in PROMISES:
+            raise ValueError(f"unknown promise {self.promise!r}; expected one of {', '.join(PROMISES)}")
+
+
+def mebibytes(count: int) -> str:
+    return f"{count >> 20} MiB"
 
 
 class Mode:
-    """An isolation mode. Subclasses say whether they work here and how the child is started."""
+    """An isolation mode. Subclasses say what they need, how the child starts, and what they keep."""
 
     name = ""
     safe_for_untrusted_code = False
 
+    def __init__(self, hidden: tuple[Path, ...] = (), limits: Limits = Limits()):
+        self.hidden = tuple(hidden)  # the output folder and the submissions, on top of the kit
+        self.limits = limits
+
     def problem(self) -> str | None:
-        """None when this mode works on this machine; otherwise why not (one line)."""
+        """What this machine lacks for this mode (one line), or None (a trial launch may still fail)."""
         raise NotImplementedError
 
     def command(self, stage: Path, channel_fd: int, control_fd: int) -> list[str]:
@@ -72,6 +104,7 @@ class Mode:
         """Mode-specific files in the stage (say, links to NumPy)."""
 
     def guarantees(self) -> list[Guarantee]:
+        """One Guarantee per promise, in PROMISES's order."""
         raise NotImplementedError
 
     def describe(self) -> str:
@@ -167,100 +200,5 @@ def is_within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-# ----------------------------------------------------------------------------------------------
-# Limits and identity
-# ----------------------------------------------------------------------------------------------
-
-
-def limit_resources(limits, drops_privileges: bool):
-    """A preexec function setting the child's resource limits (inherited by anything it starts);
-    None where the platform has no rlimits (the grader's own monitoring still applies)."""
-    try:
-        import resource  # POSIX only: imported when a sandbox actually starts
-    except ImportError:
-        return None
-
-    cpu = int(limits.total_seconds) + 5
-    processes = limits.processes
-    if not drops_privileges and hasattr(os, "getuid") and os.getuid() != 0:
-        # The sandbox shares the grader's uid, and RLIMIT_NPROC counts every task (thread) of the
-        # uid: allow what it has now, plus the sandbox's own share. Without it a submission could
-        # start threads until the machine runs out of pids, the grader's own included.
-        from ..processes import process_table
-
-        uid = os.getuid()
-        processes += sum(info["threads"] for info in process_table(uids=True) if info["uid"] == uid)
-    limit_processes = drops_privileges or processes > limits.processes
-
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-        if limit_processes:
-            # Counted per uid, and root is exempt: as root it bites once the harness has dropped to
-            # its uid.
-            hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
-            chosen = processes if hard == resource.RLIM_INFINITY else min(processes, hard)
-            resource.setrlimit(resource.RLIMIT_NPROC, (chosen, chosen))
-
-    return apply
-
-
-# A fixed place (not $TMPDIR), so that every grader on the machine sees the same locks.
-UID_LOCK_DIR = Path("/run/nn-grader-uids" if os.access("/run", os.W_OK) else "/tmp/nn-grader-uids")
-_claimed: tuple[int, int, int] | None = None  # (pid that claimed, uid, lock file descriptor)
-
-
-def sandbox_identity() -> dict | None:
-    """The uid/gid this process's sandboxes drop to, or None when the grader is not root.
-
-    Each grading process claims a uid of its own for its lifetime by holding a lock file, so that
-    concurrent graders (parallel workers, or two `make grade` at once) never share one: the cleanup
-    after a run kills every process of its uid, and the process-count limit is counted per uid.
-    """
-    global _claimed
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return None
-    if _claimed is None or _claimed[0] != os.getpid():  # a forked worker claims its own
-        _claimed = (os.getpid(), *_claim_uid())
-        from ..processes import kill_processes
-
-        kill_processes(lambda info: info["uid"] == _claimed[1], uids=True)  # leftovers of a grader that crashed
-    return {"uid": _claimed[1], "gid": _claimed[1]}
-
-
-def _claim_uid() -> tuple[int, int]:
-    import fcntl  # POSIX only
-
-    UID_LOCK_DIR.mkdir(mode=0o755, exist_ok=True)
-    info = os.lstat(UID_LOCK_DIR)
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
-        raise SandboxUnavailable(f"{UID_LOCK_DIR} must be a folder owned by root and writable only by root")
-    for uid in range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + 4000):
-        descriptor = os.open(UID_LOCK_DIR / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return uid, descriptor
-        except BlockingIOError:
-            os.close(descriptor)
-    raise SandboxUnavailable("no free sandbox uid: more than 4000 graders are running")
-
-
-def try_harness(mode: Mode, timeout: float = 60) -> str | None:
-    """Start the real harness in ``mode`` on an empty plan; None when it reports ready."""
-    from ..sandbox import Limits, probe_mode  # the sandbox runs it exactly as it runs submissions
-
-    try:
-        return probe_mode(mode, Limits(), timeout)
-    except Exception as error:  # noqa: BLE001 - any failure means the mode does not work here
-        return f"{type(error).__name__}: {error}"
-
-
 def which(command: str) -> str | None:
     return shutil.which(command)
-
-
-def scratch_root() -> Path:
-    return Path(tempfile.gettempdir())

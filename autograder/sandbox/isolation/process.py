@@ -20,9 +20,6 @@ class Process(ChildProcessMode):
     name = "process"
     safe_for_untrusted_code = False
 
-    def __init__(self, hidden: tuple[Path, ...] = ()):
-        self.hidden = hidden
-
     def problem(self) -> str | None:
         return None
 
@@ -46,14 +43,21 @@ class Process(ChildProcessMode):
         )
 
 
+SECCOMP_ONLY = "only where seccomp works"
 GUARANTEES = [
-    Guarantee("cannot read the solution, the references, the grader, the output or other submissions", False, "nothing hides files the grader's user can read"),
-    Guarantee("cannot write outside its stage", False, "nothing stops writes where the grader's user (or, as root, the sandbox uid) may write"),
-    Guarantee("cannot use the network", False, "only where seccomp is available (it refuses every socket but AF_UNIX)"),
-    Guarantee("cannot signal or trace the grader's processes", False, "as root the sandbox uid differs from the grader's; as a normal user nothing stops it"),
-    Guarantee("cannot start processes (so none is left behind)", False, "only where seccomp is available; otherwise the grader kills what it finds"),
-    Guarantee("cannot change the grader's files' modes or its processes' limits and scheduling", False, "only where seccomp is available, or as root (the sandbox's uid owns nothing of the grader's)"),
-    Guarantee("memory, CPU time, file size, output and returned bytes are bounded", True, "rlimits, and the grader's own accounting"),
+    Guarantee("read", False),
+    Guarantee("write", False),
+    Guarantee("network", None, SECCOMP_ONLY),
+    Guarantee("signal", False, "as a normal user (as root, the sandbox's uid differs)"),
+    Guarantee("see", False),
+    Guarantee("processes", None, f"{SECCOMP_ONLY}; the grader kills what it finds"),
+    Guarantee("namespaces", None, SECCOMP_ONLY),
+    Guarantee("tamper", None, f"{SECCOMP_ONLY}, or as root"),
+    Guarantee("uncounted", None, f"open removed files count; the rest {SECCOMP_ONLY}"),
+    Guarantee("threads", True, "the same"),
+    Guarantee("limits", True),
+    Guarantee("phases", True),
+    Guarantee("forge", True),
 ]
 
 
