@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder.cases import VARIANT_SIZES, build_cases  # noqa: E402
+from autograder.checks import CHECKS  # noqa: E402
 from autograder.kit import MODULES  # noqa: E402
 from autograder.reference import REFERENCE_DIR, ReferenceCase, read_manifest, reference_files, sha256, write_references  # noqa: E402
 from autograder.sandbox import Sandbox  # noqa: E402
@@ -31,7 +32,10 @@ def solution_outputs() -> dict[str, bytes]:
     files = {}
     for variant in VARIANT_SIZES:
         cases = build_cases(variant)
-        plan = [{"id": case.test_id, "kind": case.kind, "args": case.args, "phase": 0} for case in cases]
+        unmatched = {case.test_id for case in cases} ^ set(CHECKS)
+        if unmatched:
+            raise SystemExit(f"cases.py and the checks name different tests ({variant}): {', '.join(sorted(unmatched))}")
+        plan = [{"id": case.test_id, "kind": CHECKS[case.test_id].probe, "args": case.args, "phase": 0} for case in cases]
         inputs = {f"{case.test_id}/in/{name}": value for case in cases for name, value in case.inputs.items()}
         run = sandbox.run(modules, plan, [inputs])
         failed = {case_id: outcome for case_id, outcome in run.outcomes.items() if outcome.status != "ok" or outcome.notes}
@@ -42,7 +46,8 @@ def solution_outputs() -> dict[str, bytes]:
         for case in cases:
             module = case.test_id.split(".", 1)[0]
             outcome = run.outcomes[case.test_id]
-            by_module.setdefault(module, []).append(ReferenceCase(case.test_id, case.kind, case.args, case.inputs, outcome.outputs))
+            kind = CHECKS[case.test_id].probe
+            by_module.setdefault(module, []).append(ReferenceCase(case.test_id, kind, case.args, case.inputs, outcome.outputs))
         files.update(reference_files(by_module, variant))
     return files
 

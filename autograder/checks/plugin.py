@@ -1,7 +1,8 @@
 """The pytest plugin that turns a sandbox run into one pytest test per rubric test and variant.
 
 It parametrizes every check over the variants the rubric gives it points in, provides the ``case``
-fixture, and records each test's outcome and message. It runs in the grading process, which
+fixture, and records each test's outcome (which rubric test a check judges, its @graded
+declaration says: registry.py). It runs in the grading process, which
 never imports submission code: all it handles is plain arrays and strings.
 """
 
@@ -21,14 +22,10 @@ from ..rubric import Rubric
 from ..sandbox import CaseOutcome, SandboxRun, Status
 from .common import Case, error_fields, quoted_error
 from .compare import CheckFailed
+from .registry import tie_of
 
 CHECKS_DIR = Path(__file__).resolve().parent
 STOPPED = {Status.TIMEOUT: Kind.TIMEOUT, Status.CRASHED: Kind.CRASHED, Status.NOT_RUN: Kind.NOT_RUN}  # nothing came back
-
-
-def test_id_for(module_name: str, function_name: str) -> str:
-    """``test_activations`` + ``test_relu_forward`` -> ``activations.relu_forward``."""
-    return f"{module_name.rsplit('.', 1)[-1].removeprefix('test_')}.{function_name.removeprefix('test_')}"
 
 
 def import_failure(module: str, outcome: CaseOutcome) -> CheckFailed:
@@ -67,12 +64,12 @@ class GradingPlugin:
     def pytest_generate_tests(self, metafunc):
         if "case" not in metafunc.fixturenames:
             return
-        test = self.rubric.test(test_id_for(metafunc.module.__name__, metafunc.function.__name__))
+        test = self.rubric.test(tie_of(metafunc.function).test_id)
         metafunc.parametrize("variant", [variant for variant in self.variants if self.runs_in(test, variant)])
 
     @pytest.fixture
     def case(self, request, variant: str) -> Case:
-        test_id = test_id_for(request.module.__name__, request.function.__name__)
+        test_id = tie_of(request.function).test_id
         return self.case_for(test_id, variant)
 
     def case_for(self, test_id: str, variant: str) -> Case:
@@ -107,7 +104,7 @@ class GradingPlugin:
             return None  # pytest's own report (skips carry no traceback)
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "variant" in callspec.params:
-            key = (test_id_for(item.module.__name__, item.originalname), callspec.params["variant"])
+            key = (tie_of(item.function).test_id, callspec.params["variant"])
             if excinfo is None and call.when == "call":
                 self.outcomes[key] = Outcome(Kind.PASSED)
             elif excinfo is not None and key not in self.outcomes:

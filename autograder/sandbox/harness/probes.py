@@ -18,16 +18,29 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import numpy as np
-from standins import (
-    ParameterHolder,
-    ProbeActivation,
-    ProbeLayer,
-    ProbeLoss,
-    ProbeOptimizer,
-    with_correct_forward,
-    with_correct_len,
-    with_given_forward,
-)
+
+try:  # in the grader, which checks that every declared probe exists (checks/registry.py)
+    from .standins import (
+        ParameterHolder,
+        ProbeActivation,
+        ProbeLayer,
+        ProbeLoss,
+        ProbeOptimizer,
+        with_correct_forward,
+        with_correct_len,
+        with_given_forward,
+    )
+except ImportError:  # in the sandbox, where run.py imports the harness's files by name
+    from standins import (  # type: ignore[no-redef]
+        ParameterHolder,
+        ProbeActivation,
+        ProbeLayer,
+        ProbeLoss,
+        ProbeOptimizer,
+        with_correct_forward,
+        with_correct_len,
+        with_given_forward,
+    )
 
 
 NOTE_CHARACTERS = 1500
