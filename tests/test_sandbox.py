@@ -377,9 +377,9 @@ def test_grading_untrusted_work_without_a_safe_sandbox_is_refused(tmp_path, monk
     """Where neither bubblewrap nor Landlock works, grading stops before it starts and says how to
     go on; `check` (a student's own code) falls back by itself; --isolation process goes on."""
     from autograder import cli
-    from autograder.sandbox import isolation
+    from autograder.sandbox import trial
 
-    monkeypatch.setenv(isolation.SKIP_VARIABLE, "bubblewrap,landlock")  # as on a machine without them
+    monkeypatch.setenv(trial.SKIP_VARIABLE, "bubblewrap,landlock")  # as on a machine without them
     submission = solution_with(tmp_path / "alice")
     assert cli.main(["grade", str(submission), "--out", str(tmp_path / "out"), "--public-only"]) == 2
     error = capsys.readouterr().err
@@ -387,7 +387,7 @@ def test_grading_untrusted_work_without_a_safe_sandbox_is_refused(tmp_path, monk
     assert not (tmp_path / "out" / "gradebook.csv").exists()
     assert cli.main(["grade", str(submission), "--out", str(tmp_path / "out"), "--public-only", "--isolation", "process"]) == 0
     assert "NOT safe" in capsys.readouterr().err
-    assert isolation.choose_isolation("auto", untrusted=False) == "process"
+    assert trial.choose_isolation("auto", untrusted=False) == "process"
 
 
 @pytest.mark.parametrize("mode", isolations(safe_only=True))
