@@ -98,9 +98,13 @@ def add_sandbox_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class UsageError(ValueError):
+    """Arguments that parse but make no sense together; main says why and exits with 2."""
+
+
 def limits_from(arguments) -> Limits:
     if arguments.timeout <= 0 or arguments.case_timeout <= 0:
-        raise SystemExit("--timeout and --case-timeout must be positive")
+        raise UsageError("--timeout and --case-timeout must be positive")
     return Limits(total_seconds=arguments.timeout, case_seconds=min(arguments.case_timeout, arguments.timeout))
 
 
@@ -207,6 +211,6 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.command == "check":
             return command_check(arguments)
         return command_grade(arguments)
-    except (ReferenceProblem, SandboxUnavailable) as problem:
+    except (ReferenceProblem, SandboxUnavailable, UsageError) as problem:
         print(f"autograder: {problem}", file=sys.stderr)
         return 2
