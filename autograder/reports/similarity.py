@@ -17,7 +17,6 @@ modules compared). A flagged pair is a lead for a person to read, never a verdic
 from __future__ import annotations
 
 import csv
-import html
 import shutil
 import sys
 import time
@@ -136,15 +135,6 @@ def describe_modules(pair: Pair, count: int = 3) -> str:
     return ", ".join(f"{module} {max(shares):.0%}" for module, shares in ranked if max(shares) > 0)
 
 
-PAGE_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
-table { border-collapse: collapse; } th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; text-align: left; }
-.side { display: grid; grid-template-columns: 1fr 1fr; gap: 1em; }
-pre { background: #fafafa; border: 1px solid #ddd; padding: 0.5em; overflow-x: auto; font-size: 0.8em; }
-.highlight-red { background: #ffd6d6; } .highlight-green { background: #d6f5d6; } .note { color: #555; }
-"""
-
-
 def highlighted(detector, first: Path, second: Path) -> tuple[str, str] | None:
     """Both files as HTML (escaped), the code they share marked, as copydetect's report marks it."""
     from copydetect.utils import highlight_overlap
@@ -164,34 +154,22 @@ def highlighted(detector, first: Path, second: Path) -> tuple[str, str] | None:
 
 
 def write_html(pairs: list[Pair], threshold: float, detector, files: Path, path: Path) -> None:
-    """The flagged pairs, and for each the shared code of every module, highlighted side by side."""
+    """The flagged pairs, and for each the shared code of every module, highlighted side by side
+    (templates/similarity.html; copydetect escapes the code it marks)."""
+    from markupsafe import Markup
+
+    from .templates import render_template
+
     chosen = flagged(pairs, threshold)
-    escape = html.escape
-    parts = [
-        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Similarity</title>",
-        f"<style>{PAGE_STYLE}</style></head><body><h1>Similarity check</h1>",
-        f"<p class=note>{len(pairs)} pairs compared; {len(chosen)} at or above {threshold:g} (the larger share of one "
-        "side's own code, starter code excluded, found in the other). Every pair is in pairs.csv. A flagged pair is "
-        "a reason to read both submissions, not a finding.</p>",
-        "<table><tr><th>pair</th><th>similarity</th><th>first in second</th><th>second in first</th><th>modules</th></tr>",
-    ]
+    sections = []
     for pair in chosen:
-        parts.append(
-            f"<tr><td><a href='#{escape(pair.first)}--{escape(pair.second)}'>{escape(pair.first)} ~ {escape(pair.second)}</a></td>"
-            f"<td>{pair.similarity:.0%}</td><td>{pair.first_in_second:.0%}</td><td>{pair.second_in_first:.0%}</td>"
-            f"<td>{escape(describe_modules(pair, 6))}</td></tr>"
-        )
-    parts.append("</table>")
-    for pair in chosen:
-        parts.append(f"<h2 id='{escape(pair.first)}--{escape(pair.second)}'>{escape(pair.first)} ~ {escape(pair.second)}: {pair.similarity:.0%}</h2>")
+        modules = []
         for module, shares in sorted(pair.modules.items(), key=lambda item: -max(item[1])):
             left_right = highlighted(detector, files / pair.first / f"{module}.py", files / pair.second / f"{module}.py")
-            if not left_right or max(shares) == 0:
-                continue
-            parts.append(f"<h3>{escape(module)}.py: {shares[0]:.0%} of {escape(pair.first)}'s, {shares[1]:.0%} of {escape(pair.second)}'s</h3>")
-            parts.append(f"<div class=side><pre>{left_right[0]}</pre><pre>{left_right[1]}</pre></div>")  # escaped by copydetect
-    parts.append("</body></html>")
-    path.write_text("\n".join(parts), encoding="utf-8")
+            if left_right and max(shares) > 0:
+                modules.append({"name": module, "shares": shares, "code": [Markup(side) for side in left_right]})
+        sections.append({"pair": pair, "modules": modules, "summary": describe_modules(pair, 6)})
+    path.write_text(render_template("similarity.html", compared=len(pairs), threshold=threshold, sections=sections), encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------------------------
