@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -82,7 +83,7 @@ def activation_cases(rng: np.random.Generator, s: Sizes) -> list[Case]:
         Z.flat[:: 4] = 0.0  # exact zeros: the derivative there is 0, as the docstring defines it
         return Z
 
-    inputs_for = {
+    inputs_for: dict[str, Callable[[tuple[int, int]], np.ndarray]] = {
         "sigmoid": lambda shape: rng.normal(0.0, 3.0, shape),
         "tanh": lambda shape: rng.normal(0.0, 1.5, shape),
         "relu": relu_inputs,

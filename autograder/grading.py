@@ -119,7 +119,8 @@ def plan_cases(variants: tuple[str, ...], only: frozenset[str] | None = None) ->
     """The probe plan (id, kind, args, phase, max_bytes per case, public cases first) and the
     inputs of each phase, for every test the rubric scores (or only the tests whose ids are in ``only``)."""
     rubric = load_rubric()
-    cases, inputs = [], [{} for _ in range(max(PHASES.values()) + 1)]
+    cases: list[dict] = []
+    inputs: list[dict] = [{} for _ in range(max(PHASES.values()) + 1)]
     for variant in sorted(variants, key=lambda name: PHASES[name]):
         references = references_for(variant)
         phase = PHASES[variant]

@@ -30,7 +30,7 @@ from sklearn.neural_network import MLPClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from solution import SGD, DataLoader, FullyConnectedLayer, NeuralNetworkModel, load_dataset, one_hot  # noqa: E402
+from solution import SGD, DataLoader, FullyConnectedLayer, NeuralNetworkModel, load_dataset, one_hot
 
 HIDDEN = 128
 EPOCHS = 30

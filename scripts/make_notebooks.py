@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from solution_regions import BEGIN, END, replace_regions  # noqa: E402
+from solution_regions import BEGIN, END, replace_regions
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_DIR = ROOT / "notebooks" / "solution"

@@ -23,8 +23,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from course_settings import load_course_settings  # noqa: E402
-from solution_regions import apply_hints, replace_regions  # noqa: E402
+from course_settings import load_course_settings
+from solution_regions import apply_hints, replace_regions
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = (

@@ -18,8 +18,8 @@ import pytest
 from grader_support import ROOT, MODULES, grade, gradebook
 
 sys.path.insert(0, str(Path(__file__).parent / "similarity"))
-import implementations  # noqa: E402
-import plant  # noqa: E402
+import implementations
+import plant
 
 pytestmark = pytest.mark.slow
 

@@ -143,7 +143,7 @@ def shapes_of(case: Case, *names: str, prefix: str = "") -> str:
 def batch_size(case: Case) -> int | None:
     """m, the number of examples the case's batch holds (for "off by a factor of m" hints)."""
     for name in ("X", "Z", "Y_hat", "Y"):
-        if np.ndim(case.inputs.get(name)) == 2:
+        if name in case.inputs and np.ndim(case.inputs[name]) == 2:
             return len(case.inputs[name])
     return None
 

@@ -112,16 +112,16 @@ def describe_difference(received: np.ndarray, expected: np.ndarray, reveal: bool
     lines = []
     bad = ~np.isfinite(received)
     if bad.any():
-        where = tuple(int(i) for i in np.argwhere(bad)[0])
-        lines.append(f"first non-finite value at {list(where)}: received {received[where]}")
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        lines.append(f"first non-finite value at {list(first)}: received {received[first]}")
     difference = np.where(bad, 0.0, np.abs(received - expected))
-    where = np.unravel_index(int(np.argmax(difference)), difference.shape)
-    index = [int(i) for i in where]
-    values = f" (expected {expected[where]:.6g}, received {received[where]:.6g})" if reveal else ""
-    lines.append(f"largest absolute error {difference[where]:.3g} at {index}{values}")
+    largest = np.unravel_index(int(np.argmax(difference)), difference.shape)
+    index = [int(i) for i in largest]
+    values = f" (expected {expected[largest]:.6g}, received {received[largest]:.6g})" if reveal else ""
+    lines.append(f"largest absolute error {difference[largest]:.3g} at {index}{values}")
     relative = difference / np.maximum(np.abs(expected), 1e-12)
-    where = np.unravel_index(int(np.argmax(relative)), relative.shape)
-    lines.append(f"largest relative error {relative[where]:.3g} at {[int(i) for i in where]}")
+    worst = np.unravel_index(int(np.argmax(relative)), relative.shape)
+    lines.append(f"largest relative error {relative[worst]:.3g} at {[int(i) for i in worst]}")
     return "\n".join(lines)
 
 

@@ -95,7 +95,7 @@ def decode_check(name: str, data: bytes, notes: list[str]) -> bytes | None:
     return data
 
 
-def summarize_ignored(ignored: list[str], notes: list[str], clutter: set[str] = frozenset()) -> None:
+def summarize_ignored(ignored: list[str], notes: list[str], clutter: set[str] | frozenset[str] = frozenset()) -> None:
     python_files = sorted({name for name in ignored if name.endswith(".py") and name != "__init__.py"})
     if python_files:
         shown = ", ".join(python_files[:6]) + (" ..." if len(python_files) > 6 else "")
@@ -234,9 +234,9 @@ def read_zip(archive_path: Path, submission: Submission) -> None:
             except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as error:
                 submission.notes.append(f"{printable(str(path))} could not be read from the archive ({error})")
                 continue
-            data = decode_check(str(path), data, submission.notes)
-            if data is not None:
-                submission.modules[name] = data
+            checked = decode_check(str(path), data, submission.notes)
+            if checked is not None:
+                submission.modules[name] = checked
         summarize_ignored(ignored, submission.notes, clutter)
 
 

@@ -88,18 +88,18 @@ class Index:
                     for item in node.body:
                         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                             self.functions[(module, f"{node.name}.{item.name}")] = item
-                        for target in assigned_lambdas(item):  # forward = lambda self, Z: ...
-                            self.functions[(module, f"{node.name}.{target}")] = item.value
-                for target in assigned_lambdas(node):
-                    self.functions[(module, target)] = node.value
+                        for target, function in assigned_lambdas(item):  # forward = lambda self, Z: ...
+                            self.functions[(module, f"{node.name}.{target}")] = function
+                for target, function in assigned_lambdas(node):
+                    self.functions[(module, target)] = function
         for module, tree in trees.items():  # helper = Helper(): calling it runs Helper.__call__
             for node in tree.body:
                 if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
                     owner = self.resolve(module, node.value.func.id)
                     if owner in self.bases:
-                        for target in node.targets:
-                            if isinstance(target, ast.Name):
-                                self.instances[(module, target.id)] = owner
+                        for assigned in node.targets:
+                            if isinstance(assigned, ast.Name):
+                                self.instances[(module, assigned.id)] = owner
 
     def resolve(self, module: str, name: str) -> tuple[str, str]:
         """Where a module-level name of ``module`` is defined: here, or in the sibling it came from."""
@@ -119,16 +119,16 @@ class Index:
         return None
 
 
-def assigned_lambdas(node: ast.AST) -> list[str]:
-    """The names ``node`` binds to a lambda (``name = lambda ...``)."""
+def assigned_lambdas(node: ast.AST) -> list[tuple[str, ast.Lambda]]:
+    """The names ``node`` binds to a lambda (``name = lambda ...``), each with that lambda."""
     if isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
-        return [target.id for target in node.targets if isinstance(target, ast.Name)]
+        return [(target.id, node.value) for target in node.targets if isinstance(target, ast.Name)]
     if isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Lambda) and isinstance(node.target, ast.Name):
-        return [node.target.id]
+        return [(node.target.id, node.value)]
     return []
 
 
-def _callees(index: Index, module: str, name: str, node: ast.AST) -> list[tuple[str, str]]:
+def _callees(index: Index, module: str, name: str, node: ast.Call) -> list[tuple[str, str]]:
     """The functions of the six modules that a call node may reach."""
     call = node.func
     owner = (module, name.split(".")[0]) if "." in name else None
@@ -166,7 +166,7 @@ def direct(index: Index, where: tuple[str, str]) -> tuple[list[tuple[str, int]],
         function_module, name = where
         loops, calls = [], []
         for node in ast.walk(index.functions[where]):
-            if type(node) in LOOP_NODES:
+            if type(node) in LOOP_NODES and isinstance(node, (ast.stmt, ast.expr)):
                 loops.append((LOOP_NODES[type(node)], node.lineno))
             elif isinstance(node, ast.Call):
                 called = looping_call(node)
@@ -180,7 +180,9 @@ def direct(index: Index, where: tuple[str, str]) -> tuple[list[tuple[str, int]],
 def loops_reachable(index: Index, module: str, qualified_name: str) -> list[str]:
     """Descriptions of every loop (and recursion) reachable from ``module``'s ``qualified_name``."""
     start = (module, qualified_name)
-    found, seen, todo = [], set(), [(start, (start,))]
+    found: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    todo: list[tuple[tuple[str, str], tuple[tuple[str, str], ...]]] = [(start, (start,))]
     while todo:
         where, path = todo.pop()
         if where in seen or where not in index.functions:
@@ -204,10 +206,12 @@ def foreign_imports(trees: dict[str, ast.Module]) -> list[tuple[str, int, str, s
     found = []
     for module, tree in trees.items():
         for node in ast.walk(tree):
+            if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
             names = []
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            elif node.level == 0 and node.module:
                 names = [node.module]
             for name in names:
                 top = name.split(".")[0]
@@ -251,7 +255,7 @@ def introspection(trees: dict[str, ast.Module]) -> list[tuple[str, int, str]]:
                 named = sorted(words & (HARNESS_NAMES | {"_getframe", "f_back", "f_globals", "f_locals", "get_objects", "get_referrers"}))
                 if named and len(node.value) < 200:
                     what = f"names {named[0]} in a string"
-            if what and hasattr(node, "lineno"):
+            if what and isinstance(node, (ast.stmt, ast.expr, ast.alias)):
                 found.append((module, node.lineno, what))
     return sorted(set(found))
 
@@ -288,8 +292,8 @@ def analyse_with_limits(sources: dict[str, bytes], functions: dict[str, list[str
     try:
         import resource  # POSIX only: without it (or fork), the work is bounded by size alone
     except ImportError:
-        resource = None
-    if resource is None or not hasattr(os, "fork"):
+        return analyse(sources, functions)
+    if not hasattr(os, "fork"):
         return analyse(sources, functions)
     from .. import forked
 
@@ -302,4 +306,4 @@ def analyse_with_limits(sources: dict[str, bytes], functions: dict[str, list[str
         return {"error": f"reading your source took longer than {WALL_SECONDS} s"}
     if status != "ok":
         return {"error": "reading your source used more than the grader's time or memory limit"}
-    return found
+    return found if isinstance(found, dict) else {"error": "the grader could not read your source"}

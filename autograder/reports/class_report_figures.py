@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 KIND_COLORS = {"wrong": "#d62728", "error": "#ff7f0e", "limit": "#8c564b", "grader error": "#9467bd", "not implemented": "#bbbbbb"}
 DPI = 100
+
+
+def integer_ticks(axis) -> None:
+    """Whole numbers only on a count axis (its default locator, a MaxNLocator, told so)."""
+    cast(MaxNLocator, axis.get_major_locator()).set_params(integer=True)
 
 
 def save(figure: Figure, path: Path) -> str:
@@ -30,11 +37,11 @@ def scores(submissions, folder: Path) -> str | None:
     values = np.array([s.score for s in graded])
     figure = Figure(figsize=(5.4, 3.4))
     axes = figure.subplots()
-    axes.hist(values, bins=np.linspace(0, maximum, 21), color="#1f77b4", edgecolor="white")
+    axes.hist(values, bins=list(np.linspace(0, maximum, 21)), color="#1f77b4", edgecolor="white")
     axes.axvline(values.mean(), color="#222", linestyle="--", linewidth=1, label=f"mean {values.mean():.1f}")
     axes.axvline(np.median(values), color="#2ca02c", linestyle=":", linewidth=1.5, label=f"median {np.median(values):g}")
     axes.set(xlabel=f"total score (out of {maximum:g})", ylabel="submissions", title=f"Scores ({len(graded)} graded)", xlim=(0, maximum))
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    integer_ticks(axes.yaxis)
     axes.legend(frameon=False, fontsize=8)
     return save(figure, folder / "scores.png")
 
@@ -52,11 +59,11 @@ def modules(submissions, folder: Path) -> str | None:
     for axes, name in zip(grid.flat, names):
         maximum = graded[0].modules[name][1]
         percents = [100 * s.modules[name][0] / maximum for s in graded if name in s.modules and maximum]
-        axes.hist(percents, bins=bins, color="#1f77b4", edgecolor="white")
+        axes.hist(percents, bins=list(bins), color="#1f77b4", edgecolor="white")
         full = sum(1 for value in percents if value >= 100)
         axes.set(title=f"{name} (out of {maximum:g}): {full} full", xlim=(0, 100))
         axes.set_xlabel("% of the module's points", fontsize=8)
-        axes.yaxis.get_major_locator().set_params(integer=True)
+        integer_ticks(axes.yaxis)
     for axes in list(grid.flat)[len(names):]:
         axes.set_visible(False)
     figure.suptitle("Each module's score", fontsize=11)
@@ -101,7 +108,7 @@ def times(submissions, folder: Path) -> str | None:
     axes = figure.subplots()
     axes.hist(seconds, bins=20, color="#7f7f7f", edgecolor="white")
     axes.set(xlabel="seconds to grade one submission", ylabel="submissions", title="Grading time")
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    integer_ticks(axes.yaxis)
     return save(figure, folder / "times.png")
 
 
@@ -115,7 +122,7 @@ def draw_all(submissions, stats, folder: Path) -> dict[str, str]:
     if child is not None:
         from_child = collect_child(*child, elsewhere)
         drawn.update(from_child if from_child is not None else {name: function(data, folder) for name, (function, data) in elsewhere.items()})
-    return {name: drawn[name] for name in work if drawn.get(name)}
+    return {name: file for name in work if (file := drawn.get(name))}
 
 
 def start_child(work: dict, folder: Path) -> tuple[int, int] | None:

@@ -146,13 +146,13 @@ def results_json(result: GradeResult) -> dict:
             "visibility": "after_published",
             "tags": ["printed"],
         })
-    output = [summary_header(result), "", f"Score: {points(result.score)} / {points(result.max_score)}"]
+    summary = [summary_header(result), "", f"Score: {points(result.score)} / {points(result.max_score)}"]
     if result.printed.strip():
-        output += ["", "Your code printed (first lines, public tests):", quoted(result.printed[:MAX_PRINTED])]
+        summary += ["", "Your code printed (first lines, public tests):", quoted(result.printed[:MAX_PRINTED])]
     return {
         "score": result.score,
         "execution_time": round(result.seconds, 3),
-        "output": "\n".join(output),
+        "output": "\n".join(summary),
         "tests": tests,
         "extra_data": {
             "max_score": result.max_score,
@@ -227,10 +227,10 @@ def gradebook_row(result: GradeResult) -> list[str]:
     return [result.submission_id, *(points(scores[m][0]) for m in modules), points(result.score), points(result.max_score), result.status]
 
 
-def gradebook_csv(results: list[GradeResult], earlier: list[list[str]] = ()) -> str:
+def gradebook_csv(results: list[GradeResult], earlier: list[list[str]] | None = None) -> str:
     """One row per submission, sorted by id: id, points per module, total, max, status.
     ``earlier`` rows (from an existing gradebook) are kept unless one of ``results`` regrades them."""
-    rows = {row[0]: row for row in earlier if row}
+    rows = {row[0]: row for row in earlier or () if row}
     rows.update({result.submission_id: gradebook_row(result) for result in results})
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

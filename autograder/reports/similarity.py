@@ -139,11 +139,11 @@ def highlighted(detector, first: Path, second: Path) -> tuple[str, str] | None:
     """Both files as HTML (escaped), the code they share marked, as copydetect's report marks it."""
     from copydetect.utils import highlight_overlap
 
-    first, second = str(first), str(second)
-    if (first, second) in detector.slice_matrix:
-        slices = detector.slice_matrix[(first, second)]
-    elif (second, first) in detector.slice_matrix:
-        slices = detector.slice_matrix[(second, first)][::-1]
+    pair = (str(first), str(second))
+    if pair in detector.slice_matrix:
+        slices = detector.slice_matrix[pair]
+    elif pair[::-1] in detector.slice_matrix:
+        slices = detector.slice_matrix[pair[::-1]][::-1]
     else:
         return None
     marks = ("<span class='highlight-red'>", "</span>"), ("<span class='highlight-green'>", "</span>")

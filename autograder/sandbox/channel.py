@@ -85,7 +85,7 @@ class FrameReader:
 
     def feed(self, data: bytes) -> list[tuple[dict, bytes]]:
         self.buffer += data
-        frames = []
+        frames: list[tuple[dict, bytes]] = []
         while True:
             if self.header is None:
                 end = self.buffer.find(b"\n", 0, MAX_HEADER_BYTES)

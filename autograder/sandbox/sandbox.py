@@ -106,19 +106,21 @@ class Sandbox:
                     run.outcomes[case["id"]] = CaseOutcome(Status.ERROR, message)
                 break
             blamed = launch.current
-            if blamed is None and (launch.started or "").startswith("import:"):
-                # Stopped after an import reported and before the first case: what ran was that
-                # module's code (which may have sent the report itself), not the next test's.
-                blamed = launch.started
-            elif blamed is None:
-                # Stopped between two probes (a thread or a finaliser of the submission's, or
-                # forged frames): charge the next one, but only so often.
-                unattributed += 1
-                if unattributed > MAX_UNATTRIBUTED:
-                    run.incomplete = words.kept_stopping(launch.stop)
-                    self._not_run(run, remaining, words.not_run(run.incomplete), launch.stop)
-                    break
-                blamed = remaining[0]["id"]
+            if blamed is None:
+                started = launch.started or ""
+                if started.startswith("import:"):
+                    # Stopped after an import reported and before the first case: what ran was
+                    # that module's code (which may have sent the report itself), not the next test's.
+                    blamed = started
+                else:
+                    # Stopped between two probes (a thread or a finaliser of the submission's, or
+                    # forged frames): charge the next one, but only so often.
+                    unattributed += 1
+                    if unattributed > MAX_UNATTRIBUTED:
+                        run.incomplete = words.kept_stopping(launch.stop)
+                        self._not_run(run, remaining, words.not_run(run.incomplete), launch.stop)
+                        break
+                    blamed = remaining[0]["id"]
             status = Status.TIMEOUT if launch.timed_out else Status.CRASHED
             limit = launch.stop.reason.limit if launch.stop else None
             if blamed.startswith("import:"):

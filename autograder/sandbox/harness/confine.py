@@ -567,6 +567,8 @@ def capabilities(architecture: str | None = None) -> tuple[int, int, int]:
     import ctypes
 
     architecture = architecture or _architecture()
+    if architecture is None:
+        raise ConfinementError(f"capabilities are read only on {', '.join(_SYSCALLS)}")
     header = struct.pack("=Ii", _LINUX_CAPABILITY_VERSION_3, 0)
     data = ctypes.create_string_buffer(24)
     _syscall(_SYSCALLS[architecture]["capget"], header, data)

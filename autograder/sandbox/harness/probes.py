@@ -16,6 +16,7 @@ made again.
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import Any
 
 import numpy as np
 
@@ -204,7 +205,7 @@ def layer_forward(nn, p: Probe) -> None:
 
 
 def record_cache(p: Probe, layer, prefix: str = "") -> None:
-    cache = getattr(layer, "cache", None)
+    cache: Any = getattr(layer, "cache", None)  # whatever the student's layer holds
     for key in ("X", "Z"):
         if hasattr(cache, "__contains__") and key in cache:
             p.keep(f"{prefix}cache_{key}", cache[key])
@@ -225,7 +226,8 @@ def backward_with_reference_cache(p: Probe, layer, X, Z, dY, prefix: str = ""):
             return p.call("FullyConnectedLayer.backward", layer.backward, dY)
         except KeyError:
             layer.cache = OrderedDict()
-            own_forward = type(layer).__mro__[1].forward  # the student's, under the stand-in
+            student_class: Any = type(layer).__mro__[1]  # the student's, under the stand-in
+            own_forward = student_class.forward
             p.call("FullyConnectedLayer.forward", own_forward, layer, X.copy())
             layer.cache["X"], layer.cache["Z"] = X, Z
             p.put(f"{prefix}used_own_forward", True)
@@ -239,7 +241,7 @@ def backward_with_reference_cache(p: Probe, layer, X, Z, dY, prefix: str = ""):
 
 def gradients_now(layer) -> dict:
     """The layer's gradients W and b now: the object and a copy of its values."""
-    gradients = getattr(layer, "gradients", None)
+    gradients: Any = getattr(layer, "gradients", None)  # whatever the student's layer holds
     found = {}
     for key in ("W", "b"):
         if hasattr(gradients, "__contains__") and key in gradients:
@@ -415,7 +417,7 @@ def optimizer_in_place(nn, p: Probe) -> None:
 
 
 def probe_model(nn, p: Probe, prefix: str = ""):
-    log = []
+    log: list[tuple[str, int]] = []
     layers = [
         ProbeLayer(p.input(f"{prefix}layer{i}/A"), p.input(f"{prefix}layer{i}/B"), i, log) for i in range(p.args["layers"])
     ]
@@ -517,7 +519,7 @@ def make_loader(nn, p: Probe, config: dict, X, Y, correct_len: bool = True):
 
 def iterate(p: Probe, loader, limit: int) -> list:
     """One pass over ``loader`` as a list of (X_batch, Y_batch); stops a loader that never does."""
-    batches = []
+    batches: list[tuple[np.ndarray, np.ndarray]] = []
     for batch in p.call("DataLoader.__iter__", iter, loader):
         if len(batches) > limit:
             raise LoaderError("the loader yielded more batches than there are examples: does __iter__ stop?")
@@ -553,7 +555,7 @@ def data_loader_len(nn, p: Probe) -> None:
     X, Y = p.input("X"), p.input("Y")
     for number, config in enumerate(p.args["configs"]):
         loader = make_loader(nn, p, config, X, Y, correct_len=False)
-        length = p.call("DataLoader.__len__", lambda: type(loader).__len__(loader))
+        length = p.call("DataLoader.__len__", type(loader).__len__, loader)
         p.put(f"config{number}/len", length)
 
 

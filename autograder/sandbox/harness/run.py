@@ -179,6 +179,8 @@ class ImportPolicy(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 def load_package(name: str, folder: str):
     spec = importlib.util.spec_from_file_location(name, os.path.join(folder, "__init__.py"), submodule_search_locations=[folder])
+    if spec is None or spec.loader is None:
+        raise HarnessError(f"no package {name} in {folder}")
     package = importlib.util.module_from_spec(spec)
     sys.modules[name] = package
     spec.loader.exec_module(package)

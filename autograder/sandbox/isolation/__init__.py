@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 
-def make_mode(name: str, hidden: tuple[Path, ...] = (), limits: Limits = Limits()) -> Mode:
+def make_mode(name: str, hidden: tuple[Path, ...] = (), limits: Limits | None = None) -> Mode:
     if name not in MODES:
         raise ValueError(f"unknown isolation {name!r}; expected one of auto, {', '.join(MODES)}")
     return MODES[name](tuple(hidden), limits)

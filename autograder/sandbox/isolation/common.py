@@ -83,9 +83,9 @@ class Mode:
     name = ""
     safe_for_untrusted_code = False
 
-    def __init__(self, hidden: tuple[Path, ...] = (), limits: Limits = Limits()):
+    def __init__(self, hidden: tuple[Path, ...] = (), limits: Limits | None = None):
         self.hidden = tuple(hidden)  # the output folder and the submissions, on top of the kit
-        self.limits = limits
+        self.limits = limits or Limits()
 
     def problem(self) -> str | None:
         """What this machine lacks for this mode (one line), or None (a trial launch may still fail)."""
