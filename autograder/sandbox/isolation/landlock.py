@@ -61,7 +61,7 @@ def guarantees(limits: Limits) -> list[Guarantee]:
         Guarantee("write", True, f"writes only in its stage's scratch folder, whose size the grader adds up ({mebibytes(limits.scratch_bytes)})"),
         Guarantee("network", True, "Landlock denies TCP; seccomp refuses every socket but AF_UNIX, `connect` and addressed sends"),
         Guarantee("signal", True, "Landlock's signal scoping (ABI 6); seccomp refuses ptrace"),
-        Guarantee("see", False, "no PID namespace: the pids exist, but /proc cannot be read and signals and ptrace are refused"),
+        Guarantee("see", False, "the pids exist (no PID namespace), but /proc cannot be read, and signals and ptrace are refused"),
         Guarantee("processes", True, "the same filter"),
         Guarantee("namespaces", True, "seccomp"),
         Guarantee("tamper", True, "seccomp (Landlock governs none of these, and as a normal user the sandbox shares the grader's uid)"),
