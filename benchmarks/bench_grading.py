@@ -1,6 +1,6 @@
 """What grading one submission costs.
 
-Usage: python benchmarks/bench_grading.py [--repeats N]
+Usage: python -m benchmarks.bench_grading [--repeats N]
 
 Prints, measured in one run:
   * the full grade of solution/ (every public and hidden test: intake, sandbox, checks), in a warm
@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 
-from baseline import ROOT, grade_in_process
+from benchmarks.baseline import ROOT, grade_in_process
 
 from autograder.grading import grade_submission, plan_cases, run_variants
 from autograder.sandbox import Sandbox
