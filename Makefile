@@ -126,11 +126,11 @@ all regenerate: $(STAMP)
 	$(PY) scripts/make_dist.py prairielearn
 
 bench: $(STAMP)
-	$(PY) benchmarks/run_all.py
+	$(PY) -m benchmarks.run_all
 
 .PHONY: bench-fairness
 bench-fairness: $(STAMP)
-	$(PY) benchmarks/bench_fairness.py
+	$(PY) -m benchmarks.bench_fairness
 
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
