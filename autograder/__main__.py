@@ -1,6 +1,6 @@
 import sys
 
-from .checks.registry import TieError
+from .rubric import TieError
 
 try:
     from .cli import main

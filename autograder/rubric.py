@@ -19,6 +19,11 @@ RUBRIC_FILE = Path(__file__).with_name("rubric.toml")
 VARIANTS = ("public", "hidden")
 
 
+class TieError(ImportError):
+    """The rubric, the checks and the probes do not name the same tests (checks/registry.py
+    verifies the ties when the checks are imported)."""
+
+
 @dataclass(frozen=True)
 class RubricTest:
     module: str

@@ -18,9 +18,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-
-class TieError(ImportError):
-    """The rubric, the checks and the probes do not name the same tests."""
+from ..rubric import TieError
 
 
 @dataclass(frozen=True)
