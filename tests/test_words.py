@@ -19,7 +19,7 @@ from autograder.intake import expand, unique_ids
 from autograder.reports import class_report
 from autograder.reports.report import merged_gradebook, write_atomically, write_submission_reports
 from autograder.sandbox import Limits
-from test_class_report import planted_batch
+from grader_support import planted_batch
 
 pytestmark = pytest.mark.slow
 PLACEHOLDER = re.compile(r"(\{[^}]*\})")

@@ -1,5 +1,5 @@
 """Independent correct implementations of every student part, in four styles, for the similarity
-check's tests (tests/test_similarity.py). Written for these tests, each in its own manner, the way
+check's tests (tests/reports/test_similarity.py). Written for these tests, each in its own manner, the way
 different students would: none is derived from another or from solution/.
 
 ``submission(style, folder)`` fills the current starter's stubs (each ``raise

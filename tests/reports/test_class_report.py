@@ -12,37 +12,10 @@ from pathlib import Path
 
 import pytest
 
-import mutants
 from browser import measure, screenshot
-from grader_support import ROOT, grade, gradebook, solution_with
+from grader_support import HOSTILE, ROOT, grade, gradebook, planted_batch, solution_with
 
 pytestmark = pytest.mark.slow
-
-HOSTILE = "<script>document.title = 'pwned'</script>"
-
-
-def planted_batch(folder: Path) -> Path:
-    folder.mkdir()
-    solution_with(folder / "full_marks")
-    mutants.copy_tree("starter", folder / "untouched_starter")
-    # Sigmoid.forward never returns on large batches: the time limit of those probes.
-    activations = (ROOT / "solution" / "activations.py").read_text()
-    hanging = activations.replace("        return 1.0 / (1.0 + np.exp(-Z))\n", "        while len(Z) >= 32:\n            pass\n        return 1.0 / (1.0 + np.exp(-Z))\n", 1)
-    assert hanging != activations
-    solution_with(folder / "hangs", {"activations": hanging})
-    # layers.forward allocates far past the memory limit.
-    layers = (ROOT / "solution" / "layers.py").read_text()
-    hog = layers.replace('        Z = X @ self.parameters["W"] + self.parameters["b"]\n', '        hog = np.ones(1 << 31)  # 16 GiB\n        Z = X @ self.parameters["W"] + self.parameters["b"]\n', 1)
-    assert hog != layers
-    solution_with(folder / "memory_hog", {"layers": hog})
-    # util.py fails at import, with a message that is HTML.
-    solution_with(folder / "import_fails", {"util": f"raise ImportError({HOSTILE!r})\n"})
-    # The bias gradient averaged instead of summed: feedback names the likely cause.
-    mutant = next(m for m in mutants.MUTANTS if m.name == "layer_bias_gradient_averaged")
-    mutants.apply(mutant.edits, folder / "bias_mean")
-    (folder / "not_a_zip.zip").write_bytes(b"this is not a zip archive")
-    return folder
-
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):

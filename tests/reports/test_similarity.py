@@ -17,9 +17,7 @@ import pytest
 
 from grader_support import ROOT, MODULES, grade, gradebook
 
-sys.path.insert(0, str(Path(__file__).parent / "similarity"))
-import implementations
-import plant
+from similarity import implementations, plant
 
 pytestmark = pytest.mark.slow
 

@@ -33,7 +33,7 @@ import pytest
 from autograder.sandbox.harness import confine
 from users import Identity, normal_user_fixture
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 HARNESS = ROOT / "autograder" / "sandbox" / "harness"
 ABI = confine.landlock_abi()
 SECCOMP = confine.seccomp_available()
