@@ -1,7 +1,7 @@
 """Build the bundles: dist/student.zip for students, dist/gradescope.zip for Gradescope, and
 dist/prairielearn/ for PrairieLearn.
 
-Usage: python scripts/make_dist.py student|gradescope|prairielearn [--out DIR]
+Usage: python -m scripts.make_dist student|gradescope|prairielearn [--out DIR]
 
 student.zip     starter/, the student notebooks, data/, the handout (markdown, HTML, figures), the
                 report template (report/), and the public half of the grader (checks, harness,

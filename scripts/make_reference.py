@@ -1,6 +1,6 @@
 """Regenerate the grader's reference outputs from solution/ (autograder/reference/).
 
-Usage: python scripts/make_reference.py [--check]
+Usage: python -m scripts.make_reference [--check]
 
 Builds every case's inputs (autograder/cases.py, fixed seeds), runs the probes on solution/ in the
 same sandbox that grades students, and stores inputs and outputs per module and variant, with a
@@ -14,14 +14,13 @@ import argparse
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from autograder.cases import VARIANT_SIZES, build_cases
+from autograder.checks import CHECKS
+from autograder.kit import MODULES
+from autograder.reference import REFERENCE_DIR, ReferenceCase, read_manifest, reference_files, sha256, write_references
+from autograder.sandbox import Sandbox
 
-from autograder.cases import VARIANT_SIZES, build_cases  # noqa: E402
-from autograder.checks import CHECKS  # noqa: E402
-from autograder.kit import MODULES  # noqa: E402
-from autograder.reference import REFERENCE_DIR, ReferenceCase, read_manifest, reference_files, sha256, write_references  # noqa: E402
-from autograder.sandbox import Sandbox  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 

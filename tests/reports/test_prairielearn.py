@@ -35,7 +35,7 @@ SANDBOXES = [*isolations(), pytest.param("auto-without-bwrap", id="auto-without-
 @pytest.fixture(scope="module")
 def question(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("pl-dist")
-    completed = subprocess.run([sys.executable, "scripts/make_dist.py", "prairielearn", "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+    completed = subprocess.run([sys.executable, "-m", "scripts.make_dist", "prairielearn", "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr
     return out / "prairielearn"
 
