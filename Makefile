@@ -21,7 +21,7 @@ ONLY ?=
 THRESHOLD ?= 0.5
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test check grade report similarity starter data reference notebooks handout examples dist \
+.PHONY: help venv test lint docs check grade report similarity starter data reference notebooks handout examples dist \
         gradescope prairielearn all regenerate bench lock clean
 
 help:
@@ -47,9 +47,10 @@ help:
 	@echo "  make dist                   dist/student.zip, the student bundle"
 	@echo "  make gradescope             dist/gradescope.zip, the Gradescope autograder"
 	@echo "  make prairielearn           dist/prairielearn/, a PrairieLearn question and its grader"
+	@echo "  make docs                   the tables docs/ takes from the code (security guarantees, limits)"
 	@echo "  make all                    every generated artifact above, in order (alias: make regenerate)"
 	@echo "Developers"
-	@echo "  make test                   the project's own tests"
+	@echo "  make test                   the project's own tests (after make lint: ruff and mypy)"
 	@echo "  make bench                  the benchmarks (prints measured figures)"
 	@echo "  make bench-fairness         grade the fairness catalogue: agreement with its fair points"
 	@echo "  make lock                   re-pin requirements.txt from requirements.in"
@@ -63,8 +64,13 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-test: $(STAMP)
+test: lint
 	$(PY) -m pytest tests
+
+# ruff and mypy (pinned in requirements.txt; settings in pyproject.toml): seconds, so make test runs them first
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 check: $(STAMP)
 	$(PY) -m autograder check --impl $(IMPL) $(if $(ONLY),--only "$(ONLY)")
@@ -86,44 +92,48 @@ similarity: $(STAMP)
 	$(PY) -m autograder similarity "$(SUBMISSIONS)" --out similarity --threshold $(THRESHOLD)
 
 starter: $(STAMP)
-	$(PY) scripts/make_starter.py
+	$(PY) -m scripts.make_starter
 
 data: $(STAMP)
-	$(PY) scripts/make_data.py
+	$(PY) -m scripts.make_data
 
 reference: $(STAMP)
-	$(PY) scripts/make_reference.py
+	$(PY) -m scripts.make_reference
 
 notebooks: $(STAMP)
-	$(PY) scripts/make_notebooks.py
+	$(PY) -m scripts.make_notebooks
 
 handout: $(STAMP)
-	$(PY) scripts/make_handout.py
+	$(PY) -m scripts.make_handout
 
 examples: $(STAMP)
-	$(PY) scripts/make_examples.py
+	$(PY) -m scripts.make_examples
 
 dist: $(STAMP)
-	$(PY) scripts/make_dist.py student
+	$(PY) -m scripts.make_dist student
 
 gradescope: $(STAMP)
-	$(PY) scripts/make_dist.py gradescope
+	$(PY) -m scripts.make_dist gradescope
 
 prairielearn: $(STAMP)
-	$(PY) scripts/make_dist.py prairielearn
+	$(PY) -m scripts.make_dist prairielearn
+
+docs: $(STAMP)
+	$(PY) -m scripts.make_docs
 
 # Order matters: the starter and the reference outputs come from solution/, the notebooks' figures
 # feed the handout, the samples come from solution/ and starter/, and the bundles pack the rest.
 all regenerate: $(STAMP)
-	$(PY) scripts/make_data.py
-	$(PY) scripts/make_starter.py
-	$(PY) scripts/make_reference.py
-	$(PY) scripts/make_notebooks.py
-	$(PY) scripts/make_handout.py
-	$(PY) scripts/make_examples.py
-	$(PY) scripts/make_dist.py student
-	$(PY) scripts/make_dist.py gradescope
-	$(PY) scripts/make_dist.py prairielearn
+	$(PY) -m scripts.make_data
+	$(PY) -m scripts.make_starter
+	$(PY) -m scripts.make_reference
+	$(PY) -m scripts.make_notebooks
+	$(PY) -m scripts.make_handout
+	$(PY) -m scripts.make_examples
+	$(PY) -m scripts.make_docs
+	$(PY) -m scripts.make_dist student
+	$(PY) -m scripts.make_dist gradescope
+	$(PY) -m scripts.make_dist prairielearn
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run_all

@@ -55,9 +55,10 @@ def limits_table() -> str:
     return "\n".join(lines)
 
 
+SECURITY_PAGE = "README.md"  # its Security section
 PARTS: dict[tuple[str, str], Callable[[], str]] = {
-    ("docs/security.md", "security table"): security_table,
-    ("docs/security.md", "limits table"): limits_table,
+    (SECURITY_PAGE, "security table"): security_table,
+    (SECURITY_PAGE, "limits table"): limits_table,
 }
 
 
