@@ -50,7 +50,8 @@ help:
 	@echo "  make docs                   the tables docs/ takes from the code (security guarantees, limits)"
 	@echo "  make all                    every generated artifact above, in order (alias: make regenerate)"
 	@echo "Developers"
-	@echo "  make test                   the project's own tests (after make lint: ruff and mypy)"
+	@echo "  make test                   the project's own tests (after make lint)"
+	@echo "  make lint                   ruff and mypy, as pyproject.toml sets them"
 	@echo "  make bench                  the benchmarks (prints measured figures)"
 	@echo "  make bench-fairness         grade the fairness catalogue: agreement with its fair points"
 	@echo "  make lock                   re-pin requirements.txt from requirements.in"
@@ -150,5 +151,5 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) $(OUT) dist similarity .pytest_cache handout.html
+	rm -rf $(VENV) $(OUT) dist similarity .pytest_cache .mypy_cache .ruff_cache handout.html
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
