@@ -21,7 +21,6 @@ Both archives are reproducible: sorted entries, fixed timestamps.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import io
 import json
 import re
@@ -49,12 +48,6 @@ NOTEBOOK_SUPPORT = ["__init__.py", "plotting.py", "not_implemented.py"]
 # What the student notebooks (and the check) need: the student bundle's requirements.txt.
 NOTEBOOK_PACKAGES = ["numpy", "pytest", "matplotlib", "pandas", "ipykernel", "tqdm", "ipywidgets"]
 
-
-def load_script(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def tree(folder: str, pattern: str = "*") -> dict[str, bytes]:
@@ -111,7 +104,9 @@ def student_files() -> dict[str, bytes]:
         files[f"notebooks/{name}"] = (ROOT / "notebooks" / name).read_bytes()
     files["handout.md"] = (ROOT / "handout.md").read_bytes()
     with tempfile.TemporaryDirectory() as folder:
-        html = load_script("make_handout").write_html(ROOT / "handout.md", Path(folder) / "handout.html")
+        from scripts.make_handout import write_html  # markdown-it and its plugins: only for the student bundle
+
+        html = write_html(ROOT / "handout.md", Path(folder) / "handout.html")
         files["handout.html"] = Path(html).read_bytes()
     files.update(grader_files(("public",)))
     files["requirements.txt"] = pinned_closure(ROOT / "requirements.txt", NOTEBOOK_PACKAGES).encode()

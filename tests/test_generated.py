@@ -75,12 +75,9 @@ def figure_difference(committed, regenerated) -> str | None:
 
 
 def load_make_handout():
-    import importlib.util
+    import importlib
 
-    spec = importlib.util.spec_from_file_location("make_handout_for_figures", ROOT / "scripts" / "make_handout.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("scripts.make_handout")
 
 
 FIGURE_NAMES = sorted(load_make_handout().FIGURES)
