@@ -147,10 +147,11 @@ def highlighted(detector, first: Path, second: Path) -> tuple[str, str] | None:
     else:
         return None
     marks = ("<span class='highlight-red'>", "</span>"), ("<span class='highlight-green'>", "</span>")
-    return tuple(
+    left, right = (
         highlight_overlap(detector.file_data[name].raw_code, part, *mark, truncate=10, escape_html=True)[0]
-        for name, part, mark in zip((first, second), slices, marks)
+        for name, part, mark in zip(pair, slices, marks)
     )
+    return left, right
 
 
 def write_html(pairs: list[Pair], threshold: float, detector, files: Path, path: Path) -> None:
