@@ -70,6 +70,10 @@ def test_a_backward_that_returns_none_costs_only_the_input_gradient(tmp_path):
     document, row = graded(tmp_path, "returns_none", {"layers": {"FullyConnectedLayer.backward": BACKWARD_SETS_THEN_RETURNS_NONE}}, "--public-only")
     assert_points((document, row), {"layers.backward_input": 2.0, "layers.batch_of_one_non_square": 0.25}, ("public",))
     assert any("returned None" in text for text in failed_outputs(document).values())
+    # What people read shows two decimals (results.json and the gradebook keep four): 10 - 2 - 0.25.
+    feedback = (tmp_path / "out" / "returns_none" / "feedback.md").read_text()
+    assert "| layers | 7.75 / 10 |" in feedback and "**Score: 47.75 / 50**" in feedback, feedback[:3000]
+    assert "| layers.batch_of_one_non_square [public] | 0.25 / 0.5 |" in feedback, feedback[:3000]
 
 
 def test_a_len_that_returns_a_float_costs_only_the_len_test(tmp_path):
