@@ -415,21 +415,29 @@ def test_the_sandbox_runs_as_a_uid_of_its_own_and_concurrent_graders_get_differe
         assert uids == [os.getuid()] * 2
 
 
-def test_bubblewrap_hides_the_kit_wherever_it_lives(monkeypatch):
+@pytest.mark.parametrize("euid", [0, 1000], ids=["as-root", "as-a-normal-user"])
+def test_bubblewrap_hides_the_kit_wherever_it_lives(monkeypatch, euid):
     """A kit under a mounted system folder (as in /usr/local/src) is covered by an empty folder, as
     are the output folder and the submissions; the venv is never mounted. (Folders that exist under
-    /usr stand for them here.)"""
+    /usr stand for them here.) The command is built for root and for a normal user whoever runs
+    the test, so each half of it can fail on any machine."""
     from autograder.isolation import bubblewrap, common
 
     kit, out = Path("/usr/share/doc"), Path("/usr/share/man")
     assert kit.is_dir() and out.is_dir()
     monkeypatch.setattr(common, "KIT_ROOT", kit)
+    monkeypatch.setattr(bubblewrap.os, "geteuid", lambda: euid)
     command = bubblewrap.bubblewrap_command(Path("/tmp/stage"), ["python"], hidden=(out,))
     pairs = {(command[i + 1], command[i + 2]) for i, word in enumerate(command) if word == "--ro-bind"}
     assert ("/tmp/stage/empty", str(kit)) in pairs
     assert ("/tmp/stage/empty", str(out)) in pairs
     assert not any(target.startswith(sys.prefix) for _, target in pairs)
-    assert "--dev" not in command and "--disable-userns" in command or IS_ROOT
+    assert "--dev" not in command
+    added = {command[i + 1] for i, word in enumerate(command) if word == "--cap-add"}
+    if euid == 0:  # the harness drops to the sandbox's uid itself: it keeps only what that needs
+        assert added == {"CAP_SETUID", "CAP_SETGID"} and "--unshare-user" not in command
+    else:  # a user namespace of its own, in which no further one may be made
+        assert added == set() and "--unshare-user" in command and "--disable-userns" in command
     tmpfs = command.index("/tmp", command.index("--tmpfs"))
     binds = [i for i, word in enumerate(command) if word == "--ro-bind" and command[i + 2].startswith("/tmp/")]
     assert all(tmpfs < i for i in binds), "the private /tmp goes first: a checkout under /tmp must stay visible"
