@@ -135,7 +135,9 @@ def grade_hostile_batch(base: Path, mode: str, identity: Identity) -> Graded:
     if identity.uid is not None:
         os.chown(base, identity.uid, identity.gid)
     batch, out, own_tmp = base / "batch", base / "out", base / "tmp"
-    own_tmp.mkdir()
+    # The stages' folder must be reachable (not listable) by the sandbox's uid, as /tmp is.
+    own_tmp.mkdir(mode=0o711)
+    os.chmod(base, 0o711)
     listener = Listener()
     context = attacks.Context(batch, out, listener.tcp.getsockname()[1], listener.udp.getsockname()[1], uuid.uuid4().hex[:12], own_tmp)
     chosen = [attack for attack in attacks.ATTACKS if mode != "process" or not attack.safe_modes_only]
