@@ -12,6 +12,7 @@ of 12 of the 18 files, by at most 7e-15 relative per entry.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -43,14 +44,15 @@ def what_numpy_sees(env: dict | None = None) -> dict:
     return json.loads(completed.stdout)
 
 
+CPU_VARIABLES = ("NPY_DISABLE_CPU_FEATURES", "NPY_ENABLE_CPU_FEATURES", "OPENBLAS_CORETYPE")
+
+
 def another_cpu(keep: tuple[str, ...], blas_kernel: str) -> dict:
     """The environment of a CPU with only NumPy's dispatch targets ``keep`` (of those this CPU
-    has) and OpenBLAS's ``blas_kernel``."""
-    import os
-
-    disabled = [name for name in what_numpy_sees()["dispatch"] if name not in keep]
-    env = {**os.environ, "OPENBLAS_CORETYPE": blas_kernel, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    env.pop("NPY_DISABLE_CPU_FEATURES", None)
+    has) and OpenBLAS's ``blas_kernel`` (whatever this session's own settings are)."""
+    native = {name: value for name, value in os.environ.items() if name not in CPU_VARIABLES}
+    disabled = [name for name in what_numpy_sees(native)["dispatch"] if name not in keep]
+    env = {**native, "OPENBLAS_CORETYPE": blas_kernel, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     if disabled:
         env["NPY_DISABLE_CPU_FEATURES"] = " ".join(disabled)
     return env
