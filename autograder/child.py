@@ -357,17 +357,38 @@ class CaseClock:
                 return f"the sandbox did not start within {self.limits.startup_seconds:g} s"
             return None
         cpu = sum(info["cpu_ticks"] for info in infos) / CLOCK_TICKS - self.cpu_at_start
-        what = launch.call or "your code"
-        if cpu > self.limits.case_seconds:
+        if cpu > self.limits.case_seconds or wall > self.limits.case_wall_seconds:
             launch.timed_out = True
-            return f"{what} ran past the time limit ({self.limits.case_seconds:g} s of CPU time): an endless loop, or very slow code?"
-        if wall > self.limits.case_wall_seconds:
-            launch.timed_out = True
-            return (
-                f"{what} did not finish within {self.limits.case_wall_seconds:g} s while using little CPU time "
-                "(is it sleeping, or waiting for input?)"
-            )
+            return time_limit_message(launch.call or "your code", self.limits, computing=cpu > self.limits.case_seconds or computing(self.pids))
         return None
+
+
+def time_limit_message(what: str, limits, computing: bool) -> str:
+    """The same words whichever limit was hit first: on a busy machine an endless loop reaches the
+    wall-time limit before the CPU-time one, and its results must not change with the load. What
+    the code was doing when stopped (running or waiting for its turn, against sleeping) does not
+    depend on the load."""
+    limit = f"the time limit ({limits.case_seconds:g} s of CPU time, {limits.case_wall_seconds:g} s in all)"
+    if computing:
+        return f"{what} ran past {limit} while computing: an endless loop, or very slow code?"
+    return f"{what} ran past {limit} while sleeping or waiting, not computing: is it sleeping, or waiting for input?"
+
+
+def computing(pids) -> bool:
+    """Whether any thread of the processes is running or waiting for a CPU (state R)."""
+    for pid in pids:
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/stat") as stat_file:
+                    if stat_file.read().rsplit(")", 1)[1].split()[0] == "R":
+                        return True
+            except (OSError, IndexError):
+                continue
+    return False
 
 
 def held_bytes(pids) -> int:

@@ -38,6 +38,7 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE_TEMPLATES = Path(__file__).resolve().parent / "bundle"
 ZIP_TIME = (2024, 1, 1, 0, 0, 0)
+PINNED = ROOT / "requirements" / "test.txt"  # every package of every set, pinned by `make lock`
 STUDENT_ROOT = "nn-assignment"
 
 # Grader files no bundle needs: cases.py describes the hidden and fresh inputs (and is only used to
@@ -77,7 +78,7 @@ def pinned_closure(requirements: Path, roots: list[str]) -> str:
                 todo.append(requirement.name)
     lines = [line for line in requirements.read_text().splitlines() if line and not line.startswith("#")]
     chosen = [line for line in lines if re.sub(r"[-_.]+", "-", line.split("==")[0]).lower() in wanted]
-    header = f"# Pinned packages for {', '.join(roots)} and what they need (from the kit's requirements.txt, by scripts/make_dist.py).\n"
+    header = f"# Pinned packages for {', '.join(roots)} and what they need (from the kit's requirements/test.txt, by scripts/make_dist.py).\n"
     return header + "\n".join(chosen) + "\n"
 
 
@@ -114,8 +115,8 @@ def student_files() -> dict[str, bytes]:
         html = load_script("make_handout").write_html(ROOT / "handout.md", Path(folder) / "handout.html")
         files["handout.html"] = Path(html).read_bytes()
     files.update(grader_files(("public",)))
-    files["requirements.txt"] = pinned_closure(ROOT / "requirements.txt", NOTEBOOK_PACKAGES).encode()
-    files["requirements-check.txt"] = pinned_closure(ROOT / "requirements.txt", ["numpy", "pytest"]).encode()
+    files["requirements.txt"] = pinned_closure(PINNED, NOTEBOOK_PACKAGES).encode()
+    files["requirements-check.txt"] = pinned_closure(PINNED, ["numpy", "pytest"]).encode()
     for name in ("Makefile", "README.md"):
         files[name] = (BUNDLE_TEMPLATES / "student" / name).read_bytes()
     return {f"{STUDENT_ROOT}/{path}": data for path, data in files.items()}
@@ -123,7 +124,7 @@ def student_files() -> dict[str, bytes]:
 
 def gradescope_files() -> dict[str, bytes]:
     files = grader_files(("public", "fresh", "hidden"))
-    files["requirements-grader.txt"] = pinned_closure(ROOT / "requirements.txt", ["numpy", "pytest"]).encode()
+    files["requirements-grader.txt"] = pinned_closure(PINNED, ["numpy", "pytest"]).encode()
     for name in ("setup.sh", "run_autograder"):
         files[name] = (BUNDLE_TEMPLATES / "gradescope" / name).read_bytes()
     return files

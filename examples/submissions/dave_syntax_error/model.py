@@ -76,19 +76,7 @@ class NeuralNetworkModel:
         return loss
         ### END SOLUTION
 
-    def predict(self, X: np.ndarray) -> np.ndarray
-
-        """The predicted class of each example.
-
-        Parameters
-        ----------
-        X: inputs, shape (m, n_in of the first layer).
-
-        Returns
-        -------
-        labels: int array of shape (m,), the index of the largest output in each row.
-        """
-        ### BEGIN SOLUTION
+    def predict(self, X)
         return np.argmax(self.forward(X), axis=1)
         ### END SOLUTION
 
