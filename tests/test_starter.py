@@ -508,16 +508,14 @@ def test_fit_is_quiet_when_standard_error_is_not_a_terminal(monkeypatch) -> None
 
 
 @pytest.mark.parametrize("terminal", [True, False])
-def test_fit_falls_back_to_a_text_bar_without_tqdm(monkeypatch, terminal) -> None:
-    for name in ("tqdm", "tqdm.std", "tqdm.notebook"):
+def test_fit_trains_without_a_bar_when_tqdm_is_missing(monkeypatch, terminal) -> None:
+    for name in ("tqdm", "tqdm.auto", "tqdm.std", "tqdm.notebook"):
         monkeypatch.setitem(sys.modules, name, None)  # "import tqdm" now raises ImportError
     stderr = FakeTerminal() if terminal else io.StringIO()
     history = quick_fit(monkeypatch, stderr)
     assert len(history["loss"]) == 3
-    if terminal:
-        assert re.search(r"epoch 3/3 \[#+\].*loss \d", stderr.getvalue()), stderr.getvalue()
-    else:
-        assert stderr.getvalue() == ""
+    assert history["loss"][-1] < history["loss"][0]
+    assert stderr.getvalue() == ""
 
 
 def test_fit_stops_early_and_restores_the_best_epoch(monkeypatch) -> None:
