@@ -155,8 +155,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from course_settings import load_course_settings  # noqa: E402
 from solution_regions import BEGIN_HINT, END_HINT, apply_hints, hint_lines  # noqa: E402
 
-# The backward formulas the handout asks students to derive, as they could be written in a
-# docstring or comment (each must be caught in the hints-on starter, see below, so none is dead).
+# The backward formulas the handout asks students to derive (and Question 1.4's answer), as they
+# could be written in a docstring or comment (each must be caught in the hints-on starter, see below, so none is dead).
 BACKWARD_FORMULAS = {
     "sigmoid's derivative": r"s\s*\*\s*\(1\s*-\s*s\)",
     "tanh's derivative": r"1\s*-\s*tanh\(Z\)\s*\*\*\s*2",
@@ -170,6 +170,7 @@ BACKWARD_FORMULAS = {
     "dL/dX": r"dZ W\^T|dZ\s*@\s*W\.T",
     "cross-entropy's gradient": r"-\(1/m\) \* Y / Y_hat",
     "MSE's gradient": r"-\(2/m\) \* \(Y - Y_hat\)",
+    "softmax's shift (Question 1.4)": r"(?i)row's maximum|row maxim|max_k Z\[i, k\]|subtract\w* the (?:row )?max",
 }
 
 
