@@ -168,6 +168,42 @@ def test_logistics_and_hints_regions_say_what_course_toml_says(text):
     assert ("hints are off" in hints) == (not settings.backward_formula_hints)
 
 
+def solution_lines(lines: list[str]) -> int:
+    """Non-comment lines inside ### BEGIN SOLUTION / ### END SOLUTION regions."""
+    count, inside = 0, False
+    for line in lines:
+        marker = line.strip()
+        if marker in ("### BEGIN SOLUTION", "### END SOLUTION"):
+            inside = marker == "### BEGIN SOLUTION"
+        elif inside and marker and not marker.startswith("#"):
+            count += 1
+    return count
+
+
+def test_the_time_estimate_is_set_and_its_counts_are_the_kits():
+    import json
+
+    text = (ROOT / "course.toml").read_text()
+    estimate = course_settings.load_course_settings().logistics["time_estimate"]
+    assert re.search(r"\d+ to \d+ hours", estimate) and not estimate.startswith("["), estimate
+    module_lines = sum(solution_lines(path.read_text().splitlines()) for path in (ROOT / "solution").glob("*.py"))
+    notebook_lines = sum(solution_lines("".join(cell["source"]).splitlines())
+                         for path in (ROOT / "notebooks" / "solution").glob("*.ipynb")
+                         for cell in json.loads(path.read_text())["cells"] if cell["cell_type"] == "code")
+    written = load_rubric().written
+    derivations = [question for question in written if question.part <= 5]
+    notebooks = [question for question in written if question.part > 5]
+    claims = [
+        f"{module_lines} lines to write in the six modules",
+        f"{notebook_lines} lines to write in five notebooks",
+        f"{len(derivations)} questions of Parts 1-5 ({sum(q.points for q in derivations):g} of the {load_rubric().written_total:g} written points)",
+        f"{len(notebooks)} questions of Parts 6-10 ({sum(q.points for q in notebooks):g} points)",
+    ]
+    flat = " ".join(line.lstrip("# ").strip() for line in text.splitlines())
+    for claim in claims:
+        assert claim in flat, f"course.toml's estimate no longer says: {claim}"
+
+
 def test_check_fails_when_a_table_is_edited_by_hand(text):
     region = inside_generated_region(text)
     edited_region = re.sub(r"\| (\d+(?:\.\d+)?) \|", lambda m: f"| {float(m.group(1)) + 0.5:g} |", region, count=1)
