@@ -34,6 +34,7 @@ def data_path(png: str | Path) -> Path:
 
 def describe(figure, dpi: int) -> dict:
     """What ``figure`` shows: its size in pixels at ``dpi`` and one record per visible panel."""
+    figure.draw_without_rendering()  # settles the axes' limits (autoscaling is lazy) and the layout
     width, height = figure.get_size_inches() * dpi
     return {"size": [int(width), int(height)],  # as the PNG has it (to a pixel: see the figure test)
             "panels": [describe_axes(ax) for ax in figure.axes if ax.get_visible()]}

@@ -161,3 +161,18 @@ def test_make_handout_keeps_a_figure_whose_content_is_unchanged(tmp_path):
     assert make_handout.keep_or_replace(drawn / "iris_loss.png", committed / "iris_loss.png") is True
     assert (committed / "iris_loss.png").read_bytes() == (drawn / "iris_loss.png").read_bytes()
     assert (committed / "iris_loss.json").read_text() == data
+
+
+def test_a_figures_data_does_not_depend_on_whether_it_was_drawn():
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from notebooks.figure_data import describe
+    from notebooks.plotting import plot_curves
+
+    figure = plot_curves({"loss": {"training": [3.0, 2.0, 1.5], "validation": [3.2, 2.5, 2.4]}})
+    before = describe(figure, 90)  # matplotlib sets the axes' limits lazily, at the first draw
+    figure.savefig(io.BytesIO(), format="png", dpi=90)
+    assert describe(figure, 90) == before
