@@ -119,6 +119,9 @@ def student_files() -> dict[str, bytes]:
     files["requirements-check.txt"] = pinned_closure(PINNED, ["numpy", "pytest"]).encode()
     for name in ("Makefile", "README.md"):
         files[name] = (BUNDLE_TEMPLATES / "student" / name).read_bytes()
+    leaked = [path for path in files if "answer_key" in path]
+    if leaked:  # report/answer_key.* is staff-only (scripts/answer_key.py)
+        raise SystemExit(f"the student bundle would contain the answer key: {leaked}")
     return {f"{STUDENT_ROOT}/{path}": data for path, data in files.items()}
 
 
