@@ -1,10 +1,15 @@
-# The front door of the kit. Every target sets up .venv/ with the pinned dependencies on first use.
-# `make help` lists the targets; README.md explains them.
+# The front door of the kit. Every target sets up .venv/ with the pinned packages it needs on first
+# use: grading only what grading imports (requirements/grade.txt), the teaching material and the
+# tests the rest. `make help` lists the targets; README.md explains them.
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+# One stamp per requirement set: a target depends on the sets it needs.
+GRADE_SET := $(VENV)/.installed-grade
+TEACHING_SET := $(VENV)/.installed-teaching
+TEST_SET := $(VENV)/.installed-test
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
 
 # grading
 OUT ?= grades
@@ -21,8 +26,8 @@ ONLY ?=
 THRESHOLD ?= 0.5
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test lint docs check grade report similarity starter data reference notebooks handout examples dist \
-        gradescope prairielearn all regenerate bench lock clean
+.PHONY: help venv test test-fast lint docs check grade report similarity starter data reference notebooks handout examples dist \
+        gradescope prairielearn all regenerate check-rubric bench lock clean
 
 help:
 	@echo "Students"
@@ -47,36 +52,53 @@ help:
 	@echo "  make dist                   dist/student.zip, the student bundle"
 	@echo "  make gradescope             dist/gradescope.zip, the Gradescope autograder"
 	@echo "  make prairielearn           dist/prairielearn/, a PrairieLearn question and its grader"
-	@echo "  make docs                   the tables docs/ takes from the code (security guarantees, limits)"
+	@echo "  make docs                   the tables docs/security.md takes from the code (guarantees, limits)"
 	@echo "  make all                    every generated artifact above, in order (alias: make regenerate)"
 	@echo "Developers"
-	@echo "  make test                   the project's own tests (after make lint)"
-	@echo "  make lint                   ruff and mypy, as pyproject.toml sets them"
+	@echo "  make test                   the project's own tests, all of them (what CI runs), after make lint"
+	@echo "  make lint                   ruff and mypy, as pyproject.toml sets them (seconds)"
+	@echo "  make test-fast              the unit and fairness-critical tests only (about 2 minutes)"
 	@echo "  make bench                  the benchmarks (prints measured figures)"
 	@echo "  make bench-fairness         grade the fairness catalogue: agreement with its fair points"
-	@echo "  make lock                   re-pin requirements.txt from requirements.in"
-	@echo "  make venv                   only set up .venv/ (every target does it when needed)"
+	@echo "  make lock                   re-pin requirements/*.txt from requirements/*.in, in one resolution"
+	@echo "  make venv                   only set up .venv/ with every set (each target installs what it needs)"
 	@echo "  make clean                  remove .venv, grades, dist, handout.html and caches"
 
-venv: $(STAMP)
+venv: $(TEST_SET)
 
-$(STAMP): requirements.txt
+$(VENV)/.created:
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(GRADE_SET): requirements/grade.txt $(VENV)/.created
+	$(PIP_INSTALL) -r requirements/grade.txt
+	@touch $@
+
+$(TEACHING_SET): requirements/teaching.txt $(GRADE_SET)
+	$(PIP_INSTALL) -r requirements/teaching.txt
+	@touch $@
+
+$(TEST_SET): requirements/test.txt $(TEACHING_SET)
+	$(PIP_INSTALL) -r requirements/test.txt
 	@touch $@
 
 test: lint
 	$(PY) -m pytest tests
 
-# ruff and mypy (pinned in requirements.txt; settings in pyproject.toml): seconds, so make test runs them first
-lint: $(STAMP)
+# ruff and mypy (pinned in requirements/test.txt; settings in pyproject.toml): seconds, so make test runs them first
+lint: $(TEST_SET)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-check: $(STAMP)
+# The unit tests and the fast fairness-critical ones (points per test for a crash, a hang's
+# wording, the references on another CPU): everything not marked slow.
+test-fast: $(TEST_SET)
+	$(PY) -m pytest tests -m "not slow"
+
+check: $(GRADE_SET)
 	$(PY) -m autograder check --impl $(IMPL) $(if $(ONLY),--only "$(ONLY)")
 
-grade: $(STAMP)
+grade: $(GRADE_SET)
 ifneq ($(SUBMISSION),)
 	$(PY) -m autograder grade "$(SUBMISSION)" --out $(OUT) --jobs $(JOBS) --timeout $(TIMEOUT) --isolation $(ISOLATION)
 else ifneq ($(SUBMISSIONS),)
@@ -85,46 +107,51 @@ else
 	$(PY) -m autograder grade --batch examples/submissions --out $(OUT) --jobs $(JOBS) --timeout $(TIMEOUT) --isolation $(ISOLATION)
 endif
 
-report: $(STAMP)
+report: $(GRADE_SET)
 	$(PY) -m autograder report $(OUT)
 
-similarity: $(STAMP)
+similarity: $(GRADE_SET)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make similarity SUBMISSIONS=folder-of-submissions [THRESHOLD=$(THRESHOLD)]"; exit 2; }
 	$(PY) -m autograder similarity "$(SUBMISSIONS)" --out similarity --threshold $(THRESHOLD)
 
-starter: $(STAMP)
+starter: $(GRADE_SET)
 	$(PY) -m scripts.make_starter
 
-data: $(STAMP)
+data: $(TEACHING_SET)
 	$(PY) -m scripts.make_data
 
-reference: $(STAMP)
+reference: $(GRADE_SET)
 	$(PY) -m scripts.make_reference
 
-notebooks: $(STAMP)
+notebooks: $(TEACHING_SET)
 	$(PY) -m scripts.make_notebooks
 
-handout: $(STAMP)
+handout: $(TEACHING_SET)
+	$(PY) -m scripts.check_rubric
 	$(PY) -m scripts.make_handout
 
-examples: $(STAMP)
+examples: $(GRADE_SET)
 	$(PY) -m scripts.make_examples
 
-dist: $(STAMP)
+dist: $(TEACHING_SET)
 	$(PY) -m scripts.make_dist student
 
-gradescope: $(STAMP)
+gradescope: $(TEACHING_SET)
 	$(PY) -m scripts.make_dist gradescope
 
-prairielearn: $(STAMP)
+prairielearn: $(TEACHING_SET)
 	$(PY) -m scripts.make_dist prairielearn
 
-docs: $(STAMP)
+docs: $(GRADE_SET)
 	$(PY) -m scripts.make_docs
+
+check-rubric: $(GRADE_SET)
+	$(PY) -m scripts.check_rubric
 
 # Order matters: the starter and the reference outputs come from solution/, the notebooks' figures
 # feed the handout, the samples come from solution/ and starter/, and the bundles pack the rest.
-all regenerate: $(STAMP)
+all regenerate: $(TEACHING_SET)
+	$(PY) -m scripts.check_rubric
 	$(PY) -m scripts.make_data
 	$(PY) -m scripts.make_starter
 	$(PY) -m scripts.make_reference
@@ -136,18 +163,19 @@ all regenerate: $(STAMP)
 	$(PY) -m scripts.make_dist gradescope
 	$(PY) -m scripts.make_dist prairielearn
 
-bench: $(STAMP)
+bench: $(TEST_SET)
 	$(PY) -m benchmarks.run_all
 
 .PHONY: bench-fairness
-bench-fairness: $(STAMP)
+bench-fairness: $(TEST_SET)
 	$(PY) -m benchmarks.bench_fairness
 
+# One resolution for every set: install test.in (which includes the others) in a scratch venv, then
+# pin each set from what got installed there.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install --quiet --disable-pip-version-check -r requirements.in
-	{ echo "# Every package the project installs, pinned. Generated from requirements.in by \`make lock\`."; \
-	  .lock-venv/bin/pip freeze; } > requirements.txt
+	.lock-venv/bin/pip install --quiet --disable-pip-version-check -r requirements/test.in
+	.lock-venv/bin/python scripts/lock_requirements.py
 	rm -rf .lock-venv
 
 clean:

@@ -107,5 +107,6 @@ def check(only: str | None = None, impl=None, isolation: str = "auto", timeout: 
         raise FileNotFoundError(f"{folder} is not a folder with your six modules; pass impl='the/folder'")
     selected = matching_tests(only) if only is not None else None
     limits = Limits() if timeout is None else Limits(total_seconds=timeout)
-    result = grade_submission(folder, ("public",), isolation, limits, only=selected)
+    # a student checking their own code: where no safe sandbox works (macOS), the process mode, as `make check`
+    result = grade_submission(folder, ("public",), isolation, limits, untrusted=False, only=selected)
     return CheckResult(result, only, folder, hidden_points(selected))

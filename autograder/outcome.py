@@ -39,8 +39,11 @@ class Limit(StrEnum):
 class StopReason(StrEnum):
     """Why the grader stopped a launch of the sandbox's child before it finished (sandbox/child.py)."""
 
-    CPU_TIME = "cpu_time"  # a call used its CPU seconds
-    WALL_TIME = "wall_time"  # a call slept or waited past its wall-clock seconds
+    # A call past its time limit (its CPU seconds, or its wall-clock seconds, whichever came first:
+    # on a busy machine an endless loop reaches the wall-clock one first), told by what it was doing
+    # when stopped, which does not depend on the load.
+    TIME_COMPUTING = "time_computing"
+    TIME_WAITING = "time_waiting"  # sleeping or waiting for input
     CPU_SIGNAL = "cpu_signal"  # the kernel's CPU limit (SIGXCPU)
     DEADLINE = "deadline"  # the whole submission's safety limit ran out
     MEMORY = "memory"
@@ -61,12 +64,12 @@ class StopReason(StrEnum):
     @property
     def timed_out(self) -> bool:
         """A call ran out of time: its function is not called again, and the test's kind is timeout."""
-        return self in (StopReason.CPU_TIME, StopReason.WALL_TIME)
+        return self in (StopReason.TIME_COMPUTING, StopReason.TIME_WAITING)
 
 
 STOP_LIMITS = {
-    StopReason.CPU_TIME: Limit.TIME,
-    StopReason.WALL_TIME: Limit.TIME,
+    StopReason.TIME_COMPUTING: Limit.TIME,
+    StopReason.TIME_WAITING: Limit.TIME,
     StopReason.CPU_SIGNAL: Limit.TIME,
     StopReason.DEADLINE: Limit.TIME,
     StopReason.MEMORY: Limit.MEMORY,
@@ -82,6 +85,7 @@ class Stop:
     call: str = ""  # the student function that was running, as the harness announced it
     detail: str = ""  # an exit code, a signal's name, what was wrong with the channel
     value: float = 0.0  # the limit that was hit, in its unit (seconds or bytes)
+    wall_seconds: float = 0.0  # with a time limit: the wall-clock seconds beside ``value``'s CPU seconds
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,13 @@ def label(kind: Kind) -> str:
 # ----------------------------------------------------------------------------------------------
 
 STOPS = {
-    StopReason.CPU_TIME: "{call} ran past the time limit ({value:g} s of CPU time): an endless loop, or very slow code?",
-    StopReason.WALL_TIME: (
-        "{call} did not finish within {value:g} s while using little CPU time (is it sleeping, or waiting for input?)"
+    StopReason.TIME_COMPUTING: (
+        "{call} ran past the time limit ({value:g} s of CPU time, {wall:g} s in all) while computing: an endless loop, "
+        "or very slow code?"
+    ),
+    StopReason.TIME_WAITING: (
+        "{call} ran past the time limit ({value:g} s of CPU time, {wall:g} s in all) while sleeping or waiting, not "
+        "computing: is it sleeping, or waiting for input?"
     ),
     StopReason.CPU_SIGNAL: "your code used up the CPU time limit",
     StopReason.DEADLINE: "the grading time limit for the whole submission ran out",
@@ -66,7 +70,7 @@ def stop(reason: Stop | None) -> str:
     if reason is None:
         return ""
     return STOPS[reason.reason].format(
-        call=reason.call or YOUR_CODE, detail=reason.detail, value=reason.value, mib=int(reason.value) >> 20
+        call=reason.call or YOUR_CODE, detail=reason.detail, value=reason.value, wall=reason.wall_seconds, mib=int(reason.value) >> 20
     )
 
 

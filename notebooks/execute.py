@@ -23,9 +23,9 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import nbformat
 import zmq
@@ -43,12 +43,14 @@ SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_T
 
 @dataclass
 class NotebookRun:
-    """One notebook to run: its path, code cells to append (for example to save figures), and
-    the package it runs against when not the one ``execute_notebooks`` is given."""
+    """One notebook to run: its path, code cells to append (for example to save figures), the
+    package it runs against when not the one ``execute_notebooks`` is given, and variables to add
+    to its kernel's environment."""
 
     path: Path
     extra_cells: Sequence[str] = ()
     package: str | None = None
+    environment: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -75,15 +77,16 @@ def write_kernelspec(directory: Path) -> Path:
     return directory
 
 
-def kernel_environment(package: str, experiments: Path) -> dict[str, str]:
-    """The kernel's environment: ours, plus NN_PACKAGE, NN_EXPERIMENTS and one BLAS thread, minus
-    MPLBACKEND.
+def kernel_environment(package: str, experiments: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The kernel's environment: ours, plus NN_PACKAGE, NN_EXPERIMENTS, one BLAS thread and
+    ``extra``, minus MPLBACKEND.
 
     (The notebooks select the inline backend themselves; an inherited MPLBACKEND=Agg would make
     their figures silently disappear.)
     """
     environment = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
     environment.update(SINGLE_THREAD, NN_PACKAGE=package, NN_EXPERIMENTS=str(experiments))
+    environment.update(extra or {})
     return environment
 
 
@@ -111,7 +114,7 @@ async def run_one(run: NotebookRun, package: str, kernel_dir: Path, experiments:
     start = time.perf_counter()
     error = None
     try:
-        await client.async_execute(env=kernel_environment(run.package or package, experiments), cleanup_kc=True)
+        await client.async_execute(env=kernel_environment(run.package or package, experiments, run.environment), cleanup_kc=True)
     except CellExecutionError as exc:
         error = exc
     except Exception as exc:  # noqa: BLE001 - a kernel that did not start, or died: this notebook's failure alone

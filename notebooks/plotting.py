@@ -317,7 +317,10 @@ def plot_digits(images: np.ndarray, titles: Sequence[str], columns: int = 10) ->
 # --------------------------------------------------------------------------------------------
 
 
-def save_figure(figure: Figure, path: str | Path, dpi: int = 90) -> Path:
+FIGURE_DPI = 90  # the handout's figures
+
+
+def save_figure(figure: Figure, path: str | Path, dpi: int = FIGURE_DPI) -> Path:
     """Write ``figure`` as a PNG whose bytes depend only on what is drawn (on one machine).
 
     The software-version stamp is left out, so redrawing an unchanged figure rewrites the same

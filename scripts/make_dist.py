@@ -37,6 +37,7 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE_TEMPLATES = Path(__file__).resolve().parent / "bundle"
 ZIP_TIME = (2024, 1, 1, 0, 0, 0)
+PINNED = ROOT / "requirements" / "test.txt"  # every package of every set, pinned by `make lock`
 STUDENT_ROOT = "nn-assignment"
 
 # Grader files no bundle takes from the kit as they are: cases.py describes the hidden and fresh
@@ -72,7 +73,7 @@ def pinned_closure(requirements: Path, roots: list[str]) -> str:
                 todo.append(requirement.name)
     lines = [line for line in requirements.read_text().splitlines() if line and not line.startswith("#")]
     chosen = [line for line in lines if re.sub(r"[-_.]+", "-", line.split("==")[0]).lower() in wanted]
-    header = f"# Pinned packages for {', '.join(roots)} and what they need (from the kit's requirements.txt, by scripts/make_dist.py).\n"
+    header = f"# Pinned packages for {', '.join(roots)} and what they need (from the kit's requirements/test.txt, by scripts/make_dist.py).\n"
     return header + "\n".join(chosen) + "\n"
 
 
@@ -109,16 +110,19 @@ def student_files() -> dict[str, bytes]:
         html = write_html(ROOT / "handout.md", Path(folder) / "handout.html")
         files["handout.html"] = Path(html).read_bytes()
     files.update(grader_files(("public",)))
-    files["requirements.txt"] = pinned_closure(ROOT / "requirements.txt", NOTEBOOK_PACKAGES).encode()
-    files["requirements-check.txt"] = pinned_closure(ROOT / "requirements.txt", ["numpy", "pytest"]).encode()
+    files["requirements.txt"] = pinned_closure(PINNED, NOTEBOOK_PACKAGES).encode()
+    files["requirements-check.txt"] = pinned_closure(PINNED, ["numpy", "pytest"]).encode()
     for name in ("Makefile", "README.md"):
         files[name] = (BUNDLE_TEMPLATES / "student" / name).read_bytes()
+    leaked = [path for path in files if "answer_key" in path]
+    if leaked:  # report/answer_key.* is staff-only (scripts/answer_key.py)
+        raise SystemExit(f"the student bundle would contain the answer key: {leaked}")
     return {f"{STUDENT_ROOT}/{path}": data for path, data in files.items()}
 
 
 def gradescope_files() -> dict[str, bytes]:
     files = grader_files(("public", "fresh", "hidden"))
-    files["requirements-grader.txt"] = pinned_closure(ROOT / "requirements.txt", ["numpy", "pytest"]).encode()
+    files["requirements-grader.txt"] = pinned_closure(PINNED, ["numpy", "pytest"]).encode()
     for name in ("setup.sh", "run_autograder"):
         files[name] = (BUNDLE_TEMPLATES / "gradescope" / name).read_bytes()
     return files

@@ -55,7 +55,7 @@ def limits_table() -> str:
     return "\n".join(lines)
 
 
-SECURITY_PAGE = "README.md"  # its Security section
+SECURITY_PAGE = "docs/security.md"
 PARTS: dict[tuple[str, str], Callable[[], str]] = {
     (SECURITY_PAGE, "security table"): security_table,
     (SECURITY_PAGE, "limits table"): limits_table,

@@ -19,7 +19,9 @@ from the current solution/ (and starter/), so they never drift from the code the
 from __future__ import annotations
 
 import argparse
+import ast
 import io
+import textwrap
 import sys
 import zipfile
 from pathlib import Path
@@ -34,11 +36,68 @@ def solution(module: str) -> str:
     return (ROOT / "solution" / f"{module}.py").read_text()
 
 
-def edited(module: str, old: str, new: str) -> str:
+def definition(tree: ast.Module, qualname: str, module: str) -> ast.FunctionDef:
+    """The one definition called ``qualname`` ("Class.method" or "function") in ``module``'s tree."""
+    scope, node = tree.body, None
+    for part in qualname.split("."):
+        found = [item for item in scope if isinstance(item, (ast.ClassDef, ast.FunctionDef)) and item.name == part]
+        if len(found) != 1:
+            raise SystemExit(f"make_examples: solution/{module}.py has no single {qualname!r}; SPEC's names changed?")
+        node = found[0]
+        scope = node.body
+    return node
+
+
+def with_function(module: str, qualname: str, code: str, source: str | None = None) -> str:
+    """solution/'s ``module`` with the whole definition of ``qualname`` replaced by ``code`` (found
+    by name, so rewriting solution/'s code or comments changes no sample's mistake)."""
+    source = solution(module) if source is None else source
+    node = definition(ast.parse(source), qualname, module)
+    lines = source.splitlines(keepends=True)
+    indent = " " * node.col_offset
+    body = [indent + line if line.strip() else line for line in textwrap.dedent(code).splitlines(keepends=True)]
+    return "".join(lines[: node.lineno - 1] + body + lines[node.end_lineno :])
+
+
+def after_imports(module: str, code: str) -> str:
+    """solution/'s ``module`` with ``code`` right after its docstring and leading imports."""
     source = solution(module)
-    if old not in source:
-        raise SystemExit(f"make_examples: solution/{module}.py no longer contains {old!r}; update this script")
-    return source.replace(old, new, 1)
+    tree = ast.parse(source)
+    last = 0
+    for index, statement in enumerate(tree.body):
+        docstring = index == 0 and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+        if not (docstring or isinstance(statement, (ast.Import, ast.ImportFrom))):
+            break
+        last = statement.end_lineno
+    lines = source.splitlines(keepends=True)
+    return "".join(lines[:last] + ["\n", code] + lines[last:])
+
+
+# Bob's two mistakes, each a whole method as he wrote it.
+BOB_BACKWARD = """\
+def backward(self, dLdY):
+    X, Z = self.cache["X"], self.cache["Z"]
+    dZ = self.activation.backward(Z, dLdY)
+    self.gradients["W"] = X.T @ dZ
+    self.gradients["b"] = dZ.mean(axis=0, keepdims=True)
+    return dZ @ self.parameters["W"].T
+"""
+BOB_STEP = """\
+def step(self, layers):
+    for i, layer in enumerate(layers):
+        for key, p in layer.parameters.items():
+            g = layer.gradients[key] + self.weight_decay * p
+            if (i, key) not in self.velocity:
+                self.velocity[(i, key)] = np.zeros_like(p)
+            v = self.velocity[(i, key)]
+            v += g
+            p -= self.lr * v
+"""
+# Dave's predict lost the colon of its def line: a syntax error in model.py.
+DAVE_PREDICT = """\
+def predict(self, X)
+    return np.argmax(self.forward(X), axis=1)
+"""
 
 
 def samples() -> dict[str, bytes]:
@@ -54,23 +113,23 @@ def samples() -> dict[str, bytes]:
     files["alice_correct.zip"] = archive.getvalue()
 
     bob = {module: solution(module) for module in MODULES}
-    bob["layers"] = edited("layers", "dZ.sum(axis=0, keepdims=True)", "dZ.mean(axis=0, keepdims=True)")
-    bob["optimizer"] = edited("optimizer", "                v *= self.momentum\n", "")
+    bob["layers"] = with_function("layers", "FullyConnectedLayer.backward", BOB_BACKWARD)
+    bob["optimizer"] = with_function("optimizer", "SGD.step", BOB_STEP)
     bob["model"] = (ROOT / "starter" / "model.py").read_text()
     files.update({f"bob_partial/{module}.py": source.encode() for module, source in bob.items()})
 
     for module in MODULES:
         source = solution(module)
         if module == "layers":
-            source = edited("layers", "class Layer(ABC):", "DEFAULT_INIT = initialise_weights(\"xavier_uniform\")  # misspelt: NameError at import\n\n\nclass Layer(ABC):")
+            source = after_imports("layers", "DEFAULT_INIT = initialise_weights(\"xavier_uniform\")  # misspelt: NameError at import\n")
         if module == "loss":
-            source = edited("loss", "import numpy as np\n", "import numpy as np\nimport torch  # not available when grading; unused, so harmless\n")
+            source = after_imports("loss", "import torch  # not available when grading; unused, so harmless\n")
         files[f"carol_crashes_on_import/{module}.py"] = source.encode()
 
     for module in MODULES:
         source = solution(module)
         if module == "model":
-            source = edited("model", "    def predict(self, X: np.ndarray) -> np.ndarray:", "    def predict(self, X: np.ndarray) -> np.ndarray\n")
+            source = with_function("model", "NeuralNetworkModel.predict", DAVE_PREDICT)
         files[f"dave_syntax_error/{module}.py"] = source.encode()
     return files
 

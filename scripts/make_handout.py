@@ -12,32 +12,39 @@ Usage: python -m scripts.make_handout [--check] [--tables-only] [--rubric PATH] 
      Part, then every question). Every number of points in the handout lives there.
 2. The report template students fill in, report/report_template.md and .tex, from the rubric's
    written part and course.toml (scripts/report_template.py): one section per Part, one heading
-   per question with its points.
+   per question with its points. Beside it, the staff-only answer key report/answer_key.md, from
+   report/answer_key.toml and the rubric (scripts/answer_key.py); it never reaches students.
 3. Figures. The solution notebooks that draw the handout's figures are executed (against
-   solution/, with fixed seeds), and each figure is saved from the notebook's own variable into
-   figures/ (see ``FIGURES``), without a software stamp, so redrawing an unchanged figure on the
-   same machine rewrites the same bytes. The figures are exactly the ones students see.
+   solution/, with fixed seeds), and each figure is drawn from the notebook's own variable (see
+   ``FIGURES``) with the data of what it shows beside it (figures/x.png and figures/x.json, see
+   notebooks/figure_data.py). A committed figure is replaced only when what it shows changed
+   beyond that module's tolerance, so on another CPU, whose pixels differ, `make handout` leaves
+   an unchanged figure alone. The figures are exactly the ones students see.
 4. HTML. handout.md becomes handout.html next to it (a build product, not committed): markdown by
    markdown-it-py, its TeX math turned into MathML by latex2mathml at build time (browsers draw
-   MathML themselves: no script, no network), every image embedded as base64.
+   MathML themselves: no script, no network), a math font stack, every image embedded as base64
+   (scripts/handout_html.py).
 
-``--check`` writes nothing and exits 1 if a generated region or the report template differs from
-what the rubric and course.toml give, or an image the handout links to is missing.
+``--check`` writes nothing and exits 1 if a generated region, the report template or the answer
+key differs from what the rubric, course.toml and the key's source give (or the key's source does
+not match the rubric), or an image the handout links to is missing.
 ``--tables-only`` skips step 3, the slow one (it runs notebooks).
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import html
 import re
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Callable
 
 from autograder.rubric import RUBRIC_FILE, Rubric, load_rubric
+from scripts.answer_key import AnswerKeyError, answer_key_files
 from scripts.course_settings import COURSE_FILE, LOGISTICS, CourseSettings, load_course_settings
+from scripts.handout_html import render_html, tex_to_mathml, write_html  # noqa: F401 - tests and make_dist use them from here
 from scripts.report_template import report_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,7 +141,7 @@ def marks_region(rubric: Rubric, settings: CourseSettings) -> list[str]:
 
 
 def logistics_region(rubric: Rubric, settings: CourseSettings) -> list[str]:
-    lines = ["| | |", "|---|---|"]
+    lines = ["| What | In this course |", "|---|---|"]
     lines += [f"| {label} | {cell(settings.logistics[key])} |" for key, label in LOGISTICS.items()]
     return lines
 
@@ -213,102 +220,46 @@ def linked_images(text: str) -> list[str]:
 
 
 def figure_cells(directory: Path) -> dict[str, list[str]]:
-    """For each solution notebook that draws handout figures, the code cells that save them."""
+    """For each solution notebook that draws handout figures, the code cells that save them, each
+    PNG with the data of what it shows beside it (notebooks/figure_data.py)."""
     cells: dict[str, list[str]] = {}
     for file_name, (notebook, variable) in FIGURES.items():
         target = str(directory / file_name)
         cells.setdefault(notebook, []).append(
-            f"from notebooks.plotting import save_figure\nsave_figure({variable}, {target!r})"
+            "from notebooks.plotting import FIGURE_DPI, save_figure\nfrom notebooks.figure_data import save_data\n"
+            f"save_figure({variable}, {target!r})\nsave_data({variable}, {target!r}, FIGURE_DPI)"
         )
     return cells
 
 
-def make_figures(directory: Path = FIGURES_DIR) -> list[Path]:
-    """Execute the figure-drawing solution notebooks and save their figures into ``directory``."""
+def keep_or_replace(drawn: Path, committed: Path) -> bool:
+    """Copy a freshly drawn figure (PNG and data) over the committed one unless both show the same
+    thing (notebooks/figure_data.py's comparison); True if it was replaced.
+
+    So `make handout` on another CPU, whose pixels differ, leaves an unchanged figure's files alone.
+    """
+    from notebooks.figure_data import data_path, differences, load_data
+
+    if committed.is_file() and not differences(load_data(committed), load_data(drawn)):
+        return False
+    for source in (drawn, data_path(drawn)):
+        shutil.copyfile(source, committed.parent / source.name)
+    return True
+
+
+def make_figures(directory: Path = FIGURES_DIR) -> dict[Path, bool]:
+    """Execute the figure-drawing solution notebooks; each figure in ``directory`` is replaced only
+    if what it shows changed. Returns {figure: whether it was replaced}."""
     from notebooks.execute import NotebookRun, execute_notebooks
 
     directory.mkdir(parents=True, exist_ok=True)
-    runs = [NotebookRun(SOLUTION_NOTEBOOKS / name, cells) for name, cells in figure_cells(directory).items()]
-    for result in execute_notebooks(runs, package="solution"):
-        if result.error is not None:
-            raise SystemExit(f"{result.path.relative_to(ROOT)} failed, so its figures were not made:\n{result.error}")
-    return [directory / name for name in FIGURES]
-
-
-# --------------------------------------------------------------------------------------------
-# HTML
-# --------------------------------------------------------------------------------------------
-
-STYLE = """
-body { font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-       color: #1f2328; max-width: 54rem; margin: 2rem auto; padding: 0 1.5rem; }
-h1, h2, h3, h4 { line-height: 1.25; margin: 1.6em 0 0.6em; }
-h1 { font-size: 2em; } h2 { font-size: 1.5em; border-bottom: 1px solid #d0d7de; padding-bottom: 0.2em; }
-code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.9em; }
-code { background: #f3f4f6; padding: 0.1em 0.3em; border-radius: 4px; }
-pre { background: #f6f8fa; padding: 0.8em 1em; border-radius: 6px; overflow-x: auto; }
-pre code { background: none; padding: 0; }
-table { border-collapse: collapse; margin: 1em 0; display: block; overflow-x: auto; max-width: 100%; }
-th, td { border: 1px solid #d0d7de; padding: 0.35em 0.7em; vertical-align: top; }
-th { background: #f6f8fa; }
-td math, th math { white-space: nowrap; }
-img { max-width: 100%; height: auto; }
-math { font-size: 1.08em; }
-math[display="block"] { margin: 0.8em 0; overflow-x: auto; overflow-y: hidden; }
-blockquote { margin: 1em 0; padding: 0 1em; color: #57606a; border-left: 0.25em solid #d0d7de; }
-"""
-
-
-def tex_to_mathml(tex: str, display: bool) -> str:
-    """One formula as MathML (latex2mathml), for the browser to draw.
-
-    latex2mathml writes the accent of \\hat as an ASCII caret, which browsers draw as a raised
-    operator; the modifier letter circumflex (U+02C6) is drawn as a hat.
-    """
-    from latex2mathml.converter import convert
-
-    mathml = convert(tex.strip(), display="block" if display else "inline")
-    return mathml.replace('<mo>&#x0005E;</mo></mover>', '<mo>&#x002C6;</mo></mover>')
-
-
-def embed_images(body: str, base_dir: Path) -> str:
-    """Replace every relative ``<img src>`` by the image's bytes, base64-encoded."""
-
-    def embedded(match: re.Match) -> str:
-        target = html.unescape(match.group(1))
-        if "://" in target or target.startswith("data:"):
-            return match.group(0)
-        data = base64.b64encode((base_dir / target).read_bytes()).decode()
-        return f'src="data:image/png;base64,{data}"'
-
-    return re.sub(r'src="([^"]+)"', embedded, body)
-
-
-def render_html(markdown: str, base_dir: Path) -> str:
-    """The handout as one self-contained HTML page: images embedded, math as MathML.
-
-    ``base_dir`` is where relative image links are resolved (the folder of handout.md).
-    """
-    from markdown_it import MarkdownIt
-    from mdit_py_plugins.dollarmath import dollarmath_plugin
-
-    parser = MarkdownIt("commonmark", {"html": True}).enable("table").use(
-        dollarmath_plugin, allow_labels=False, allow_space=True, allow_digits=False, double_inline=True,
-        renderer=lambda tex, options: tex_to_mathml(tex, options["display_mode"]),
-    )
-    body = embed_images(parser.render(markdown), base_dir)
-    title = next((line[2:].strip() for line in markdown.splitlines() if line.startswith("# ")), "Handout")
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
-    )
-
-
-def write_html(handout: Path, html_path: Path) -> Path:
-    """Render ``handout`` (a markdown file) to ``html_path``."""
-    html_path.write_text(render_html(handout.read_text(), handout.parent), encoding="utf-8")
-    return html_path
+    with tempfile.TemporaryDirectory(prefix="nn-figures-") as folder:
+        drawn = Path(folder)
+        runs = [NotebookRun(SOLUTION_NOTEBOOKS / name, cells) for name, cells in figure_cells(drawn).items()]
+        for result in execute_notebooks(runs, package="solution"):
+            if result.error is not None:
+                raise SystemExit(f"{result.path.relative_to(ROOT)} failed, so its figures were not made:\n{result.error}")
+        return {directory / name: keep_or_replace(drawn / name, directory / name) for name in FIGURES}
 
 
 # --------------------------------------------------------------------------------------------
@@ -327,6 +278,12 @@ def check(handout: Path, rubric: Rubric, settings: CourseSettings, report_dir: P
     for path, content in report_files(rubric, settings, report_dir).items():
         if not path.is_file() or path.read_text() != content:
             problems.append(f"{path.relative_to(path.parent.parent)}: differs from the rubric and course.toml (run `make handout`)")
+    try:
+        for path, content in answer_key_files(rubric, report_dir).items():
+            if not path.is_file() or path.read_text() != content:
+                problems.append(f"{path.relative_to(path.parent.parent)}: differs from its source and the rubric (run `make handout`)")
+    except AnswerKeyError as error:
+        problems.append(f"the answer key: {error}")
     for target in linked_images(text):
         if not (handout.parent / target).is_file():
             problems.append(f"{handout.name}: links to {target}, which does not exist (run `make handout`)")
@@ -357,14 +314,19 @@ def main(argv: list[str] | None = None) -> int:
     if updated != text:
         args.handout.write_text(updated)
         print(f"wrote: the generated regions of {args.handout.name}")
-    for path, content in report_files(rubric, settings, report_dir).items():
+    try:
+        key = answer_key_files(rubric, report_dir)
+    except AnswerKeyError as error:
+        raise SystemExit(f"the answer key does not match the rubric: {error}") from error
+    for path, content in {**report_files(rubric, settings, report_dir), **key}.items():
         if not path.is_file() or path.read_text() != content:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content)
             print(f"wrote: {path.relative_to(args.handout.parent)}")
     if not args.tables_only:
-        for path in make_figures(args.handout.parent / "figures"):
-            print(f"drew: {path.relative_to(args.handout.parent)}")
+        for path, replaced in make_figures(args.handout.parent / "figures").items():
+            what = "drew" if replaced else "kept (what it shows is unchanged)"
+            print(f"{what}: {path.relative_to(args.handout.parent)}")
     html_path = write_html(args.handout, args.handout.with_suffix(".html"))
     print(f"rendered: {html_path.name}")
     return 0

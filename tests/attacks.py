@@ -32,6 +32,7 @@ class Context:
     tcp_port: int
     udp_port: int
     token: str  # names files an attack leaves, so the test can look for them
+    stages: Path = Path("/tmp")  # where the grader makes its sandboxes' stages (its TMPDIR)
 
 
 @dataclass
@@ -64,6 +65,7 @@ def format_code(code: str, context: Context) -> str:
     replacements = {
         "{ROOT}": repr(str(ROOT)), "{BATCH}": repr(str(context.batch)), "{OUT}": repr(str(context.out)),
         "{TCP}": str(context.tcp_port), "{UDP}": str(context.udp_port), "{TOKEN}": context.token,  # hex: safe in names
+        "{STAGES}": repr(str(context.stages)),
     }
     code = textwrap.dedent(code)
     for key, value in replacements.items():
@@ -120,12 +122,12 @@ for _pid in {_os.getppid(), 1}:  # the grader's command line names the batch fol
     except OSError as _error:
         print("DENIED command line of", _pid, type(_error).__name__, flush=True)
 try:
-    _stages = [name for name in _os.listdir("/tmp") if name.startswith("nn-sandbox-")]
+    _stages = [name for name in _os.listdir({STAGES}) if name.startswith("nn-sandbox-")]
     for _stage in _stages:
-        _try_read(_os.path.join("/tmp", _stage, "submission", "activations.py"), "another sandbox's stage")
-    print("LISTED /tmp", len(_stages), flush=True)
+        _try_read(_os.path.join({STAGES}, _stage, "submission", "activations.py"), "another sandbox's stage")
+    print("LISTED the stages' folder", len(_stages), flush=True)
 except OSError:
-    print("DENIED /tmp listing", flush=True)
+    print("DENIED the stages' folder", flush=True)
 """}),
     # -- writing what it must not ---------------------------------------------------------------
     Attack("writes_outside", "solution", safe_modes_only=True, top={"optimizer": """
@@ -222,7 +224,7 @@ def forward(self, Y, Y_hat):
     block = b"x" * (1 << 20)
     for folder in ("/dev/shm", "/tmp", os.environ.get("TMPDIR", "/tmp")):
         try:
-            with open(os.path.join(folder, "nn-hoard"), "wb") as handle:
+            with open(os.path.join(folder, "nn-hoard-{TOKEN}"), "wb") as handle:
                 for _ in range(64):  # 64 MiB each: over every limit on files and on tmpfs
                     handle.write(block)
             print("WROTE 64 MiB in", folder, flush=True)

@@ -118,6 +118,6 @@ def planted_batch(folder: Path) -> Path:
     solution_with(folder / "import_fails", {"util": f"raise ImportError({HOSTILE!r})\n"})
     # The bias gradient averaged instead of summed: feedback names the likely cause.
     mutant = next(m for m in mutants.MUTANTS if m.name == "layer_bias_gradient_averaged")
-    mutants.apply(mutant.edits, folder / "bias_mean")
+    mutants.build(mutant.changes, folder / "bias_mean")
     (folder / "not_a_zip.zip").write_bytes(b"this is not a zip archive")
     return folder

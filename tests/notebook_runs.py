@@ -4,9 +4,12 @@ that the committed figures are the ones the notebooks draw).
 
 ``executed()`` runs, two at a time:
 
-- each solution notebook on solution/, with two cells appended: one saving the handout's figures
-  (``make_handout.figure_cells``) into ``FIGURE_DIR``, one printing the numbers the handout and
-  the notebook's text quote (``NUMBERS``) as one JSON line;
+- each solution notebook on solution/, as if on another CPU (``ANOTHER_CPU``: NumPy without its
+  AVX2 and AVX-512 code paths, OpenBLAS's Sandybridge kernels), with two cells appended: one saving
+  the handout's figures and their data (``make_handout.figure_cells``) into ``FIGURE_DIR``, one
+  printing the numbers the handout and the notebook's text quote (``NUMBERS``) as one JSON line.
+  So every run checks that the committed figures (drawn by `make handout` on whatever CPU it ran)
+  and the quoted numbers hold on a CPU other than the one that made them;
 - each student notebook on starter/ and on solution/.
 
 Each notebook's result stands alone: a notebook that fails, or whose kernel does not start, has
@@ -30,14 +33,20 @@ SOLUTION_DIR = ROOT / "notebooks" / "solution"
 STUDENT_DIR = ROOT / "notebooks" / "student"
 NOTEBOOKS = sorted(path.name for path in SOLUTION_DIR.glob("*.ipynb"))
 NUMBERS_MARKER = "NN-NUMBERS "
+# Another CPU on this machine: NumPy 2.4's dispatched code paths above the x86-64-v2 baseline
+# switched off (a name this NumPy does not dispatch only draws a warning) and OpenBLAS's kernels for
+# an older core. `np.show_runtime()` in such a kernel shows both.
+ANOTHER_CPU = {"NPY_DISABLE_CPU_FEATURES": "X86_V3 X86_V4 AVX512_ICL AVX512_SPR", "OPENBLAS_CORETYPE": "Sandybridge"}
 
 # For each solution notebook, an expression (evaluated in the notebook's namespace at its end)
 # giving the numbers its text and the handout rely on; test_notebooks.py checks them.
 NUMBERS = {
     "06_build_and_check.ipynb": """{
         "separate": {int(gap): value for gap, value in zip(GAPS, stability["dL/dz_0, softmax then cross-entropy"])},
+        "p_true": {int(gap): value for gap, value in zip(GAPS, stability["p(true class)"])},
         "fused": {int(gap): value for gap, value in zip(GAPS, stability["dL/dz_0, fused"])},
         "fused_error": fused_error,
+        "collapse": collapse.to_dict(orient="index"),
         "activation_errors": activation_errors["relative error"].to_dict(),
     }""",
     "07_iris.ipynb": """{
@@ -47,6 +56,9 @@ NUMBERS = {
         "first_epoch": first_epoch.to_dict(orient="index"),
         "untrained_predictions": predicted_by_untrained.tolist(),
         "runs": len(runs),
+        "untrained_loss": {f"{weights}|{size}": row for (weights, size), row in untrained_loss.to_dict(orient="index").items()},
+        "untrained_seed0_4": float(untrained_rows[0]["loss"]),
+        "tiny": tiny_fit.to_dict(),
     }""",
     "08_decision_boundaries.ipynb": """{
         "usual": usual_accuracy.to_dict(),
@@ -55,6 +67,10 @@ NUMBERS = {
         "saturated": saturated_accuracy.to_dict(),
         "stuck": stuck_runs.to_dict(),
         "runs_per_loss": len(DATASETS) * len(SATURATED_SEEDS),
+        "digits": {f"{optimizer}|{loss}|{column}|{statistic}": value for (optimizer, loss), row in digits_accuracy.iterrows()
+                   for (column, statistic), value in row.items()},
+        "digits_seeds": len(DIGITS_SEEDS),
+        "start_gradients": start_gradients.to_dict(orient="index"),
     }""",
     "09_digits.ipynb": """{
         "stopping": stopping.to_dict(orient="index"),
@@ -95,7 +111,7 @@ def executed() -> dict[tuple[str, str], RunResult]:
     """Results keyed by (kind, notebook name), kind "solution", "student" or "student-on-solution"."""
     figure_cells = load_script("make_handout").figure_cells(FIGURE_DIR)
     jobs = {
-        ("solution", name): NotebookRun(SOLUTION_DIR / name, [*figure_cells.get(name, []), numbers_cell(name)], "solution")
+        ("solution", name): NotebookRun(SOLUTION_DIR / name, [*figure_cells.get(name, []), numbers_cell(name)], "solution", ANOTHER_CPU)
         for name in NOTEBOOKS
     }
     jobs.update({("student", name): NotebookRun(STUDENT_DIR / name, package="starter") for name in NOTEBOOKS})

@@ -6,6 +6,7 @@ typesets without a network."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import shutil
 from pathlib import Path
@@ -164,6 +165,42 @@ def test_logistics_and_hints_regions_say_what_course_toml_says(text):
     assert ("hints are off" in hints) == (not settings.backward_formula_hints)
 
 
+def solution_lines(lines: list[str]) -> int:
+    """Non-comment lines inside ### BEGIN SOLUTION / ### END SOLUTION regions."""
+    count, inside = 0, False
+    for line in lines:
+        marker = line.strip()
+        if marker in ("### BEGIN SOLUTION", "### END SOLUTION"):
+            inside = marker == "### BEGIN SOLUTION"
+        elif inside and marker and not marker.startswith("#"):
+            count += 1
+    return count
+
+
+def test_the_time_estimate_is_set_and_its_counts_are_the_kits():
+    import json
+
+    text = (ROOT / "course.toml").read_text()
+    estimate = course_settings.load_course_settings().logistics["time_estimate"]
+    assert re.search(r"\d+ to \d+ hours", estimate) and not estimate.startswith("["), estimate
+    module_lines = sum(solution_lines(path.read_text().splitlines()) for path in (ROOT / "solution").glob("*.py"))
+    notebook_lines = sum(solution_lines("".join(cell["source"]).splitlines())
+                         for path in (ROOT / "notebooks" / "solution").glob("*.ipynb")
+                         for cell in json.loads(path.read_text())["cells"] if cell["cell_type"] == "code")
+    written = load_rubric().written
+    derivations = [question for question in written if question.part <= 5]
+    notebooks = [question for question in written if question.part > 5]
+    claims = [
+        f"{module_lines} lines to write in the six modules",
+        f"{notebook_lines} lines to write in five notebooks",
+        f"{len(derivations)} questions of Parts 1-5 ({sum(q.points for q in derivations):g} of the {load_rubric().written_total:g} written points)",
+        f"{len(notebooks)} questions of Parts 6-10 ({sum(q.points for q in notebooks):g} points)",
+    ]
+    flat = " ".join(line.lstrip("# ").strip() for line in text.splitlines())
+    for claim in claims:
+        assert claim in flat, f"course.toml's estimate no longer says: {claim}"
+
+
 def test_check_fails_when_a_table_is_edited_by_hand(text):
     region = inside_generated_region(text)
     edited_region = re.sub(r"\| (\d+(?:\.\d+)?) \|", lambda m: f"| {float(m.group(1)) + 0.5:g} |", region, count=1)
@@ -233,6 +270,97 @@ def test_the_rubric_refuses_a_malformed_written_part(tmp_path, written, complain
     path.write_text(RUBRIC_FILE.read_text().split("[written.1]")[0] + written + "\n")
     with pytest.raises(ValueError, match=re.escape(complaint)):
         load.__wrapped__(path)
+
+
+# --------------------------------------------------------------------------------------------
+# The staff-only answer key (report/answer_key.md, from report/answer_key.toml)
+# --------------------------------------------------------------------------------------------
+
+answer_key = load_script("answer_key")
+KEY = ROOT / "report" / "answer_key.md"
+
+
+def key_sections(text: str) -> dict[str, tuple[str, float, str]]:
+    """Each question's (title, points, body) in the generated key."""
+    found = re.findall(r"^### (\S+) ([^\n]*) \((\S+) points?\)\n(.*?)(?=^### |^## |\Z)", text, flags=re.MULTILINE | re.DOTALL)
+    return {question_id: (title, float(value), body) for question_id, title, value, body in found}
+
+
+def test_the_answer_key_covers_every_written_question_with_the_rubrics_points():
+    rubric, sections = load_rubric(), key_sections(KEY.read_text())
+    assert list(sections) == [question.id for question in rubric.written]
+    for question in rubric.written:
+        title, value, body = sections[question.id]
+        assert (title, value) == (question.title, question.points), question.id
+        assert "**Model answer.**" in body and len(body.split("**Marking.**")[0]) > 200, f"{question.id}: no real answer"
+        marks = [float(value) for value in re.findall(r"^- ([\d.]+): ", body, flags=re.MULTILINE)]
+        assert marks and sum(marks) == pytest.approx(question.points), f"{question.id}: the scheme gives {marks}"
+        if question.part >= 6:  # a notebook question: what full, partial and zero answers look like
+            assert all(f"- *{level}" in body for level in ("Full", "Partial", "Zero")), question.id
+
+
+def key_copy(tmp_path, edit) -> Path:
+    folder = tmp_path / "report"
+    folder.mkdir()
+    (folder / "answer_key.toml").write_text(edit((ROOT / "report" / "answer_key.toml").read_text()))
+    return folder
+
+
+@pytest.mark.parametrize("edit, complaint", [
+    (lambda text: text.replace('[1, "the elementwise formula', '[0.5, "the elementwise formula', 1),
+     '["1.1"]: the scheme adds up to 1 points, the rubric gives 1.5'),
+    (lambda text: text.replace('["9.3"]', '["9.9"]', 1), "questions the rubric does not have: 9.9"),
+    (lambda text: text.replace("full = " + "'" * 3 + "all three with numbers.", "fulll = " + "'" * 3 + "x", 1), '["10.4"]: missing full'),
+])
+def test_the_answer_key_refuses_a_source_that_does_not_match_the_rubric(tmp_path, edit, complaint):
+    folder = key_copy(tmp_path, edit)
+    with pytest.raises(answer_key.AnswerKeyError) as raised:
+        answer_key.answer_key_files(load_rubric(), folder)
+    assert complaint in str(raised.value)
+
+
+def test_make_handout_check_reports_a_stale_answer_key(tmp_path, capsys):
+    handout = tmp_path / "handout.md"
+    shutil.copy(HANDOUT, handout)
+    shutil.copytree(ROOT / "figures", tmp_path / "figures")
+    shutil.copytree(ROOT / "report", tmp_path / "report")
+    assert make_handout.main(["--check", "--handout", str(handout)]) == 0, capsys.readouterr().out
+    key = tmp_path / "report" / "answer_key.md"
+    key.write_text(key.read_text().replace("ReLU's backward", "ReLU backward", 1))
+    assert make_handout.main(["--check", "--handout", str(handout)]) == 1
+    assert "answer_key.md: differs" in capsys.readouterr().out
+
+
+def distinctive_key_lines() -> list[str]:
+    """Lines of model answers long and specific enough that no student text repeats them."""
+    import tomllib
+
+    entries = tomllib.loads((ROOT / "report" / "answer_key.toml").read_text())
+    lines = [line.strip() for entry in entries.values() for line in entry["answer"].splitlines()]
+    return [line for line in lines if len(line) > 60]
+
+
+def test_no_student_artifact_contains_the_answer_key():
+    make_dist = load_script("make_dist")
+    student = make_dist.student_files()
+    assert not [path for path in student if "answer_key" in path]
+    assert any(path.endswith("report/report_template.md") for path in student), "the bundle still ships the template"
+    lines = distinctive_key_lines()
+    assert len(lines) > 100
+    for path, data in student.items():
+        text = data.decode("utf-8", errors="ignore")
+        assert answer_key.STAFF_ONLY not in text, path
+        found = [line for line in lines if line in text]
+        assert not found, f"{path} holds the answer key: {found[:2]}"
+    assert not [path for path in make_dist.gradescope_files() if "answer_key" in path]
+
+
+def test_the_student_bundle_refuses_to_ship_the_answer_key(monkeypatch):
+    make_dist = load_script("make_dist")
+    original = make_dist.tree
+    monkeypatch.setattr(make_dist, "tree", lambda folder, pattern="*": original(folder, "*" if folder == "report" else pattern))
+    with pytest.raises(SystemExit, match="answer key"):
+        make_dist.student_files()
 
 
 # --------------------------------------------------------------------------------------------
@@ -391,3 +519,50 @@ def test_a_screenshot_of_the_handout_shows_a_page(html_page, tmp_path):
     columns = np.flatnonzero(ink.any(axis=0))
     assert columns.min() > 50 and columns.max() < PAGE_WIDTH - 50, "the text should sit in a centred column with margins"
     assert ink[:200].any(), "the title should be at the top"
+
+
+MATH_PROBE = """
+const sum = [...document.querySelectorAll('math[display="block"] munderover > mo:first-child')].find(m => m.textContent === '\\u2211');
+const hat = [...document.querySelectorAll('mover')].find(m => m.firstElementChild.textContent === 'm');
+return {
+  family: getComputedStyle(document.querySelector('math')).fontFamily,
+  text: parseFloat(getComputedStyle(document.querySelector('p')).fontSize),
+  sum: sum.getBoundingClientRect().height,
+  hat: hat.lastElementChild.getBoundingClientRect().width,
+  hatBase: hat.firstElementChild.getBoundingClientRect().width,
+};
+"""
+
+
+def installed_math_fonts() -> list[str] | None:
+    """The fonts of the handout's math font stack installed here (None: fontconfig cannot tell)."""
+    import subprocess
+
+    handout_html = load_script("handout_html")
+    if shutil.which("fc-list") is None:
+        return None
+    families = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, timeout=60).stdout
+    wanted = re.findall(r'"([^"]+)"', handout_html.MATH_FONTS)
+    return [name for name in wanted if name in families]
+
+
+@pytest.mark.slow
+def test_a_browser_typesets_display_sums_large_and_hats_visible_offline(html_page):
+    """With a math font of the stack installed (Debian: fonts-dejavu-extra or fonts-lmodern), a
+    display sum is drawn well above text size and the hat of m-hat is not a speck. With the
+    browser's default font (the page before the font stack) the sum came out at text size (16 px
+    against 16 px here) and the hat a third of its letter's width."""
+    from browser import measure, require_browser
+
+    require_browser()
+    fonts = installed_math_fonts()
+    if not fonts:
+        message = "no font of the handout's math font stack is installed (apt-get install fonts-dejavu-extra or fonts-lmodern)"
+        if fonts == [] and os.environ.get("NN_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    found = measure(html_page, MATH_PROBE, width=PAGE_WIDTH)
+    assert "error" not in found, found
+    assert "Latin Modern Math" in found["family"] and "Cambria Math" in found["family"], found["family"]
+    assert found["sum"] >= 1.5 * found["text"], f"a display sum is drawn at {found['sum']} px against text of {found['text']} px"
+    assert found["hat"] >= 0.4 * found["hatBase"], f"the hat of m-hat is {found['hat']} px wide over a {found['hatBase']} px letter"

@@ -12,6 +12,7 @@ To see which checks catch which bug: ``.venv/bin/python tests/test_known_answers
 
 from __future__ import annotations
 
+import ast
 import sys
 import tempfile
 import warnings
@@ -70,19 +71,34 @@ def test_bug_in_solution_fails_a_hand_derived_and_an_independent_check(bug: Bug,
     )
 
 
-def test_every_bug_still_edits_solution() -> None:
-    # A bug whose expression no longer occurs in solution/ raises here instead of yielding a copy
-    # that is not buggy at all.
+def test_every_bug_changes_the_function_it_replaces() -> None:
+    # A bug identical to solution/'s own function would prove nothing.
+    from fairness.build import definition
+
     for bug in BUGS:
-        original = (reference_bugs.SOLUTION / f"{bug.module}.py").read_text()
-        mutated = reference_bugs.mutated_source(bug, original)
-        assert mutated != original
+        source = (reference_bugs.SOLUTION / f"{bug.module}.py").read_text()
+        node = definition(ast.parse(source), bug.function, bug.name)
+        assert not reference_bugs.same_code(ast.get_source_segment(source, node), bug.code), bug.name
 
 
-def test_a_stale_bug_fails_loudly() -> None:
-    stale = Bug("stale", "optimizer", "Adam.step", "self.beta3 ** self.t", "self.beta1 ** self.t", "no such code")
-    with pytest.raises(AssertionError, match="stale"):
-        reference_bugs.mutated_source(stale, (reference_bugs.SOLUTION / "optimizer.py").read_text())
+def test_a_bug_for_a_function_solution_lacks_fails_loudly() -> None:
+    from fairness.build import BuildError
+
+    missing = Bug("missing", "optimizer", "Adam.stepp", "no such function", "def stepp(self, layers):\n    pass\n")
+    with pytest.raises(BuildError, match="Adam.stepp"):
+        reference_bugs.mutated_source(missing, (reference_bugs.SOLUTION / "optimizer.py").read_text())
+
+
+def test_a_harmless_rewrite_of_solution_changes_no_bug(tmp_path) -> None:
+    """solution/'s function reformatted and re-commented: the bug still replaces it whole."""
+    bug = reference_bugs.BUGS_BY_NAME["sgd_weight_decay_sign_flipped"]
+    source = (reference_bugs.SOLUTION / "optimizer.py").read_text()
+    sgd = source.index("class SGD")
+    line = source.index("g = layer.gradients[key] + self.weight_decay * p", sgd)
+    assert line < source.index("\nclass ", sgd + 1), "the rewrite must fall inside SGD"
+    rewritten = source[:line] + "g = (layer.gradients[key]\n                     + self.weight_decay * p)  # decay" + source[line + 48:]
+    assert rewritten != source and len("g = layer.gradients[key] + self.weight_decay * p") == 48
+    assert reference_bugs.mutated_source(bug, rewritten) == reference_bugs.mutated_source(bug, source)
 
 
 def main() -> None:

@@ -19,9 +19,9 @@ import pytest
 
 from autograder.rubric import load_rubric
 from grader_support import ROOT
+from users import create_user
 
 pytestmark = pytest.mark.slow
-STUDENT = "nn-portable-check"
 BASE_PYTHON = "/usr/bin/python3"  # any Python 3.11+ outside root's home will do
 WITHOUT_POSIX_MODULES = (
     "import runpy, sys\n"
@@ -40,17 +40,14 @@ def readme_block(readme: str, language: str) -> str:
 
 @pytest.fixture(scope="module")
 def student():
-    """An ordinary user (created when the tests run as root) and a folder they own."""
+    """An ordinary user (made for this session when the tests run as root: a name shared with
+    another checkout's tests could be removed under them) and a folder they own."""
     if not Path(BASE_PYTHON).exists():
         pytest.skip(f"{BASE_PYTHON} is missing")
-    created = False
+    created = None
     if os.geteuid() == 0:
-        try:
-            pwd.getpwnam(STUDENT)
-        except KeyError:
-            subprocess.run(["useradd", "--no-create-home", "--shell", "/bin/bash", STUDENT], check=True)
-            created = True
-        account = pwd.getpwnam(STUDENT)
+        created, _, _ = create_user()
+        account = pwd.getpwnam(created)
     else:
         account = pwd.getpwuid(os.geteuid())
     home = Path(tempfile.mkdtemp(prefix="nn-student-", dir="/tmp"))
@@ -59,7 +56,7 @@ def student():
     yield account, home
     shutil.rmtree(home, ignore_errors=True)
     if created:
-        subprocess.run(["userdel", STUDENT], check=False)
+        subprocess.run(["userdel", created], check=False)
 
 
 @pytest.fixture(scope="module")

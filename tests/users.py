@@ -6,11 +6,13 @@ sandbox's 61000-64999); running as a normal user, that user is the test process 
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 IS_ROOT = os.geteuid() == 0
 
@@ -71,20 +73,58 @@ def normal_user_fixture():
         subprocess.run(["userdel", name], capture_output=True)
 
 
-def open_ancestors_for_others(paths) -> list[tuple[str, int]]:
+# Every test session on the machine that opens folders for others records their first mode here,
+# and only the last one still needing them restores it: another checkout's tests running beside
+# this one must not close /root under it (nor leave it open for good).
+OPENED_RECORD = Path("/tmp/nn-tests-opened-folders.json")
+
+
+def open_ancestors_for_others(paths) -> int:
     """Give "others" search (x) permission on every folder above ``paths`` that lacks it, so that a
-    normal user can reach the interpreter and the kit (a pyenv under /root, say). Returns what to
-    restore with ``restore_modes``."""
-    changed = []
+    normal user can reach the interpreter and the kit (a pyenv under /root, say). Returns a handle
+    for ``restore_modes``, which this session must call when it no longer needs them."""
+    import fcntl
+
+    handle = os.open(OPENED_RECORD, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.lockf(handle, fcntl.LOCK_EX)
+    record = _read_record(handle)
     for path in paths:
-        for folder in reversed([str(parent) for parent in __import__("pathlib").Path(path).resolve().parents]):
+        for folder in reversed([str(parent) for parent in Path(path).resolve().parents]):
             mode = os.stat(folder).st_mode
             if not mode & 0o001:
+                record.setdefault(folder, mode & 0o7777)
                 os.chmod(folder, mode | 0o001)
-                changed.append((folder, mode))
-    return changed
+    _write_record(handle, record)
+    fcntl.lockf(handle, fcntl.LOCK_SH)  # held while this session needs the folders open
+    return handle
 
 
-def restore_modes(changed: list[tuple[str, int]]) -> None:
-    for folder, mode in reversed(changed):
-        os.chmod(folder, mode & 0o7777)
+def restore_modes(handle: int) -> None:
+    """Close the folders again, unless another session still holds them open (it will)."""
+    import fcntl
+
+    try:
+        fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(handle)
+        return
+    record = _read_record(handle)
+    for folder, mode in sorted(record.items(), key=lambda item: -len(item[0])):
+        try:
+            os.chmod(folder, mode)
+        except OSError:
+            pass
+    _write_record(handle, {})
+    os.close(handle)
+
+
+def _read_record(handle: int) -> dict[str, int]:
+    os.lseek(handle, 0, os.SEEK_SET)
+    text = os.read(handle, 1 << 20).decode()
+    return json.loads(text) if text.strip() else {}
+
+
+def _write_record(handle: int, record: dict[str, int]) -> None:
+    os.lseek(handle, 0, os.SEEK_SET)
+    os.ftruncate(handle, 0)
+    os.write(handle, json.dumps(record).encode())

@@ -219,7 +219,7 @@ def command_similarity(arguments) -> int:
     try:
         pairs, detector = compare(files, boilerplate)
     except ImportError as error:
-        print(f"the similarity check needs copydetect (pip install -r requirements.txt): {error}", file=sys.stderr)
+        print(f"the similarity check needs copydetect (`make similarity` installs it; or pip install -r requirements/grade.txt): {error}", file=sys.stderr)
         return 2
     write_pairs(pairs, arguments.threshold, out / "pairs.csv")
     write_html(pairs, arguments.threshold, detector, files, out / "report.html")

@@ -63,12 +63,29 @@ class CaseClock:
         if not launch.ready:
             return Stop(StopReason.STARTUP, value=self.limits.startup_seconds) if wall > self.limits.startup_seconds else None
         cpu = sum(info["cpu_ticks"] for info in infos) / CLOCK_TICKS - self.cpu_at_start
-        call = launch.call or ""
-        if cpu > self.limits.case_seconds:
-            return Stop(StopReason.CPU_TIME, call=call, value=self.limits.case_seconds)
-        if wall > self.limits.case_wall_seconds:
-            return Stop(StopReason.WALL_TIME, call=call, value=self.limits.case_wall_seconds)
+        if cpu > self.limits.case_seconds or wall > self.limits.case_wall_seconds:
+            # The same stop whichever limit came first; what the code was doing tells them apart.
+            busy = cpu > self.limits.case_seconds or computing(self.pids)
+            reason = StopReason.TIME_COMPUTING if busy else StopReason.TIME_WAITING
+            return Stop(reason, call=launch.call or "", value=self.limits.case_seconds, wall_seconds=self.limits.case_wall_seconds)
         return None
+
+
+def computing(pids) -> bool:
+    """Whether any thread of the processes is running or waiting for a CPU (state R)."""
+    for pid in pids:
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/stat") as stat_file:
+                    if stat_file.read().rsplit(")", 1)[1].split()[0] == "R":
+                        return True
+            except (OSError, IndexError):
+                continue
+    return False
 
 
 def held_bytes(pids) -> int:

@@ -98,7 +98,7 @@ def test_following_the_recipe_grades_the_new_function(tmp_path):
     right = grade(kit, kit / "solution", tmp_path / "right")
     before = load_rubric().total  # this kit's rubric, without the recipe
     new_points = sum(test["max_score"] for test in right["tests"] if test.get("extra_data", {}).get("test") in NEW_TESTS)
-    assert new_points == 4.0 and right["extra_data"]["max_score"] == before + new_points
+    assert new_points == 2.0 and right["extra_data"]["max_score"] == before == 100.0, "the rubric rule keeps the total"
     assert right["score"] == right["extra_data"]["max_score"], [t["name"] for t in right["tests"] if t["status"] != "passed"]
 
     wrong = tmp_path / "wrong_slope"
@@ -108,5 +108,5 @@ def test_following_the_recipe_grades_the_new_function(tmp_path):
     graded = grade(kit, wrong, tmp_path / "wrong")
     lost = {test["extra_data"]["test"] + " " + test["extra_data"]["variant"]: test["max_score"] - test["score"]
             for test in graded["tests"] if test["score"] < test["max_score"]}
-    assert lost == {"activations.leaky_relu_forward public": 1.0, "activations.leaky_relu_forward hidden": 1.0}
-    assert graded["score"] == right["score"] - 2.0
+    assert lost == {"activations.leaky_relu_forward public": 0.5, "activations.leaky_relu_forward hidden": 0.5}
+    assert graded["score"] == right["score"] - 1.0

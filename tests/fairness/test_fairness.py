@@ -150,22 +150,31 @@ def catalogue_folder(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def first_run(catalogue_folder):
+def isolation_mode():
+    """The mode `auto` takes here, chosen once and named in both runs: bubblewrap installed on the
+    machine between the runs must not change what the second one is compared with."""
+    from autograder.sandbox import choose_isolation
+
+    return choose_isolation("auto", untrusted=True)
+
+
+@pytest.fixture(scope="module")
+def first_run(catalogue_folder, isolation_mode):
     out = catalogue_folder.parent / "out-jobs2"
-    completed = grade([catalogue_folder], out, *GRADE_OPTIONS, "--jobs", "2", timeout=1800)
+    completed = grade([catalogue_folder], out, *GRADE_OPTIONS, "--jobs", "2", "--isolation", isolation_mode, timeout=1800)
     assert completed.returncode == 0, completed.stderr[-3000:]
     return out
 
 
 @pytest.fixture(scope="module")
-def second_run_under_load(catalogue_folder, first_run):
+def second_run_under_load(catalogue_folder, first_run, isolation_mode):
     """The same batch again with --jobs 1, while two CPU-bound processes compete for the cores."""
     out = catalogue_folder.parent / "out-jobs1-loaded"
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
     try:
         time.sleep(0.5)
         assert all(burner.poll() is None for burner in burners)
-        completed = grade([catalogue_folder], out, *GRADE_OPTIONS, "--jobs", "1", timeout=2400)
+        completed = grade([catalogue_folder], out, *GRADE_OPTIONS, "--jobs", "1", "--isolation", isolation_mode, timeout=2400)
         assert all(burner.poll() is None for burner in burners), "the load stopped before the second run ended"
     finally:
         for burner in burners:

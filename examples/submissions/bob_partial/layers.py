@@ -98,33 +98,7 @@ class FullyConnectedLayer(Layer):
         return self.activation(Z)
         ### END SOLUTION
 
-    def backward(self, dLdY: np.ndarray) -> np.ndarray:
-        """Backpropagate through the layer.
-
-        Parameters
-        ----------
-        dLdY: gradient of the loss with respect to this layer's output A, shape (m, n_out).
-
-        Returns
-        -------
-        dLdX: gradient of the loss with respect to the input X, shape (m, n_in).
-
-        Uses ``cache["X"]`` and ``cache["Z"]`` from the forward pass. First turns dLdY into
-        dZ = dL/dZ (m, n_out) with ``self.activation.backward``; then sets ``gradients["W"]`` =
-        dL/dW (n_in, n_out) and ``gradients["b"]`` = dL/db (1, n_out), replacing (never adding to)
-        earlier values, and returns dL/dX. W and b are read, not changed.
-        ### BEGIN HINT
-        Hint: dL/dW = X^T dZ, dL/db = the column sums of dZ, and dL/dX = dZ W^T.
-        ### END HINT
-        """
-        if "Z" not in self.cache:
-            raise RuntimeError("FullyConnectedLayer.backward: call forward first, to fill the cache")
-        check_same_shape(self.cache["Z"], dLdY, "Z (from forward) and dLdY", "FullyConnectedLayer.backward")
-        ### BEGIN HINT
-        # HINT: every example adds its own term to dL/dW and dL/db; matrix products and sums over
-        # axis 0 add them up for the whole batch at once.
-        ### END HINT
-        ### BEGIN SOLUTION
+    def backward(self, dLdY):
         X, Z = self.cache["X"], self.cache["Z"]
         dZ = self.activation.backward(Z, dLdY)
         self.gradients["W"] = X.T @ dZ

@@ -62,18 +62,7 @@ class SGD(Optimizer):
         self.weight_decay = weight_decay
         self.velocity: dict[tuple[int, str], np.ndarray] = {}
 
-    def step(self, layers: Sequence) -> None:
-        """Update every ``layer.parameters[key]`` in place, as in the class docstring.
-
-        Parameters
-        ----------
-        layers: the model's layers; each has ``parameters`` and ``gradients`` with the same keys
-            and shapes. Gradients are read, never modified.
-        """
-        self._check_gradients(layers, "SGD.step")
-        # HINT: enumerate(layers) gives the position i for the state key (i, key); `p -= ...`
-        # updates the array in place.
-        ### BEGIN SOLUTION
+    def step(self, layers):
         for i, layer in enumerate(layers):
             for key, p in layer.parameters.items():
                 g = layer.gradients[key] + self.weight_decay * p

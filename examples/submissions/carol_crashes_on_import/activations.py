@@ -130,13 +130,14 @@ class ReLU(Activation):
 class SoftMax(Activation):
     """Row-wise softmax: each row of Z becomes a probability distribution.
 
-    forward:  A[i, j] = exp(Z[i, j] - max_k Z[i, k]) / sum_l exp(Z[i, l] - max_k Z[i, k])
-              Subtracting the row maximum leaves the result unchanged and keeps exp from
-              overflowing on large logits.
+    forward:  A[i, j] = exp(Z[i, j]) / sum_l exp(Z[i, l]), computed so that it stays finite and
+              right for logits as large as +-1000 (Question 1.4 of the handout asks how).
     backward: dL/dZ from Z and dY = dL/dA. Every output of a row depends on every input of that
               row, so row i of dL/dZ combines row i of dY with that row's (k, k) Jacobian
               J[a, b] = d A[i, a] / d Z[i, b].
     ### BEGIN HINT
+    Hint: subtract each row's maximum from that row before exp: softmax does not change, and exp
+          cannot overflow.
     Hint: with s = A[i] (length k), J = diag(s) - s s^T and dL/dZ[i] = J^T dY[i].
           J is symmetric, so J^T dY[i] = s * dY[i] - s * (s . dY[i]) (elementwise *, dot .).
     ### END HINT
@@ -145,7 +146,7 @@ class SoftMax(Activation):
     """
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
-        # HINT: keepdims=True keeps the row maxima and sums broadcastable against Z.
+        # HINT: keepdims=True keeps a row-wise reduction (a sum, say) broadcastable against Z.
         ### BEGIN SOLUTION
         shifted = np.exp(Z - Z.max(axis=1, keepdims=True))
         return shifted / shifted.sum(axis=1, keepdims=True)

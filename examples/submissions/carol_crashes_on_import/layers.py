@@ -18,7 +18,6 @@ import numpy as np
 from .activations import Activation, initialize_activation
 from .util import check_matrix, check_same_shape
 
-
 DEFAULT_INIT = initialise_weights("xavier_uniform")  # misspelt: NameError at import
 
 

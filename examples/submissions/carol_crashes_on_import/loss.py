@@ -11,9 +11,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 import numpy as np
-import torch  # not available when grading; unused, so harmless
 
 from .util import check_matrix, check_same_shape
+
+import torch  # not available when grading; unused, so harmless
 
 # Cross-entropy may treat probabilities below this floor as the floor when taking logs and dividing,
 # so that a predicted 0 gives a large finite loss instead of inf or nan. Any floor this small or

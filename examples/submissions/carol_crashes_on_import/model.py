@@ -6,8 +6,6 @@ Students implement ``forward``, ``backward`` and ``predict``; ``train_step``, ``
 
 from __future__ import annotations
 
-import sys
-import time
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -93,16 +91,13 @@ class NeuralNetworkModel:
 
     def train_step(self, X: np.ndarray, Y: np.ndarray) -> float:
         """One update on one batch: forward, backward, optimizer step. Returns the batch loss."""
-        Y_hat = self.forward(X)
-        loss = self.backward(Y, Y_hat)
-        self.optimizer.step(self.layers)
+        loss, _ = self._step(X, Y)
         return loss
 
     def evaluate(self, X: np.ndarray, Y: np.ndarray) -> dict[str, float]:
         """Loss and accuracy on a dataset, with Y one-hot (m, k): ``{"loss": ..., "accuracy": ...}``."""
         Y_hat = self.forward(X)
-        accuracy = np.mean(np.argmax(Y_hat, axis=1) == np.argmax(Y, axis=1))
-        return {"loss": float(self.loss(Y, Y_hat)), "accuracy": float(accuracy)}
+        return {"loss": float(self.loss(Y, Y_hat)), "accuracy": _correct(Y, Y_hat) / len(Y)}
 
     def fit(
         self,
@@ -124,9 +119,8 @@ class NeuralNetworkModel:
         val: optional ``(X_val, Y_val)`` evaluated after every epoch.
         logger: optional ``Logger``; receives every epoch's metrics, then the learned parameters
             and a loss plot.
-        progress: show a progress bar: a widget in a Jupyter notebook, a text bar on a terminal,
-            nothing when standard error is neither (a log file, a test). It uses tqdm when it is
-            installed (``make setup`` installs it) and a plain text bar otherwise.
+        progress: show a progress bar (tqdm's: a widget in a notebook, a text bar on a terminal,
+            nothing in a log file or when tqdm is not installed).
         patience: with ``val``, stop once the validation loss has not improved for this many
             epochs in a row (early stopping). None: always run every epoch.
         restore_best: with ``val``, end with the parameters of the epoch whose validation loss was
@@ -140,130 +134,102 @@ class NeuralNetworkModel:
         change during the epoch), plus ``"val_loss"`` and ``"val_accuracy"`` (of the weights at
         the end of the epoch) when ``val`` is given.
         """
-        if val is None and (patience is not None or restore_best):
-            raise ValueError("fit: patience and restore_best need a validation set (val=...)")
-        if patience is not None and (isinstance(patience, bool) or not isinstance(patience, int) or patience < 1):
-            raise ValueError(f"fit: expected patience to be a positive int or None, got {patience!r}")
+        stopping = _EarlyStopping(patience, restore_best, has_validation=val is not None)
         history: dict[str, list[float]] = {"loss": [], "accuracy": []}
         if val is not None:
             history.update(val_loss=[], val_accuracy=[])
-        best_loss, best_parameters, epochs_since_best = np.inf, None, 0
-        bar = _progress_bar(epochs) if progress else None
-        try:
-            for epoch in range(1, epochs + 1):
-                total_loss = total_correct = seen = 0.0
-                for X_batch, Y_batch in loader:
-                    Y_hat = self.forward(X_batch)
-                    batch_loss = self.backward(Y_batch, Y_hat)
-                    self.optimizer.step(self.layers)
-                    total_loss += batch_loss * len(X_batch)
-                    total_correct += np.sum(np.argmax(Y_hat, axis=1) == np.argmax(Y_batch, axis=1))
-                    seen += len(X_batch)
-                metrics = {"loss": total_loss / seen, "accuracy": total_correct / seen}
-                if val is not None:
-                    metrics.update({f"val_{key}": value for key, value in self.evaluate(*val).items()})
-                for key, value in metrics.items():
-                    history[key].append(float(value))
-                if logger is not None:
-                    logger.log_epoch(epoch, metrics)
-                if bar is not None:
-                    bar.update(epoch, metrics)
-                if val is not None:
-                    if metrics["val_loss"] < best_loss:
-                        best_loss, epochs_since_best = metrics["val_loss"], 0
-                        if restore_best:
-                            best_parameters = self._copy_parameters()
-                    else:
-                        epochs_since_best += 1
-                    if patience is not None and epochs_since_best >= patience:
-                        break
-        finally:
-            if bar is not None:
-                bar.close()
-        if best_parameters is not None:
-            for layer, saved in zip(self.layers, best_parameters):
-                for key, value in saved.items():
-                    layer.parameters[key][...] = value  # in place: the optimizer's state stays attached
+        bar = _epoch_bar(epochs, progress)
+        for epoch in bar:
+            metrics = self._train_epoch(loader)
+            if val is not None:
+                metrics.update({f"val_{key}": value for key, value in self.evaluate(*val).items()})
+            for key, value in metrics.items():
+                history[key].append(value)
+            if logger is not None:
+                logger.log_epoch(epoch, metrics)
+            bar.set_postfix({key: f"{value:.4f}" for key, value in metrics.items()})
+            if val is not None and stopping.should_stop(metrics["val_loss"], self.layers):
+                break
+        stopping.restore_best(self.layers)
         if logger is not None:
             logger.save_parameters(self)
             logger.plot_losses()
         return history
 
-    def _copy_parameters(self) -> list[dict[str, np.ndarray]]:
-        return [{key: value.copy() for key, value in layer.parameters.items()} for layer in self.layers]
+    def _step(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, int]:
+        """One update on one batch: forward, backward, optimizer step. Returns the batch loss and
+        how many of its rows the network predicted right before the update."""
+        Y_hat = self.forward(X)
+        loss = self.backward(Y, Y_hat)
+        self.optimizer.step(self.layers)
+        return loss, _correct(Y, Y_hat)
+
+    def _train_epoch(self, loader: Iterable) -> dict[str, float]:
+        """One pass over ``loader``: its loss and accuracy, averaged over the batches by their size."""
+        total_loss, correct, seen = 0.0, 0, 0
+        for X_batch, Y_batch in loader:
+            loss, batch_correct = self._step(X_batch, Y_batch)
+            total_loss += loss * len(X_batch)
+            correct += batch_correct
+            seen += len(X_batch)
+        return {"loss": total_loss / seen, "accuracy": correct / seen}
 
 
-def _in_jupyter_kernel() -> bool:
-    """Whether this code runs in a Jupyter kernel (a notebook, JupyterLab, VS Code, Colab)."""
-    shell = sys.modules.get("IPython")
-    shell = shell.get_ipython() if shell is not None and hasattr(shell, "get_ipython") else None
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+def _correct(Y: np.ndarray, Y_hat: np.ndarray) -> int:
+    """How many rows' largest prediction is where the target's largest entry (its 1) is."""
+    return int(np.sum(np.argmax(Y_hat, axis=1) == np.argmax(Y, axis=1)))
 
 
-def _progress_bar(epochs: int):
-    """A progress bar over ``epochs``, with ``update(epoch, metrics)`` and ``close()``.
+def _epoch_bar(epochs: int, progress: bool):
+    """The epoch numbers 1 .. epochs, in a tqdm bar when ``progress`` and tqdm is installed.
 
-    tqdm's when it is installed (a widget in a notebook when ipywidgets is there too), otherwise
-    a plain text bar. tqdm is imported here, not at the top, because the graded functions of this
-    module must not depend on anything but NumPy and the standard library.
+    tqdm is imported here, not at the top, because the graded functions of this module depend on
+    NumPy and the standard library only (the grader does not install tqdm).
     """
-    in_kernel = _in_jupyter_kernel()
     try:
-        if in_kernel:
-            try:
-                from tqdm.notebook import tqdm  # needs ipywidgets
-                bar = tqdm(total=epochs, unit="epoch", desc="training")
-            except ImportError:
-                from tqdm.std import tqdm
-                bar = tqdm(total=epochs, unit="epoch", desc="training", file=sys.stderr, disable=False)
-        else:
-            from tqdm.std import tqdm
-            # disable=None: quiet unless standard error is a terminal
-            bar = tqdm(total=epochs, unit="epoch", desc="training", file=sys.stderr, disable=None)
+        from tqdm.auto import tqdm
     except ImportError:
-        return _TextProgressBar(epochs, enabled=in_kernel or sys.stderr.isatty())
-    return _TqdmProgressBar(bar)
+        return _NoBar(epochs)
+    # disable=None: quiet when standard error is not a terminal (a log file, a test); a notebook shows a widget.
+    return tqdm(range(1, epochs + 1), desc="training", unit="epoch", disable=None if progress else True)
 
 
-class _TqdmProgressBar:
-    """Adapts a tqdm bar to ``update(epoch, metrics)``: the epoch's metrics go in its postfix."""
+class _NoBar:
+    """The epoch numbers without a bar (tqdm not installed)."""
 
-    def __init__(self, bar) -> None:
-        self.bar = bar
+    def __init__(self, epochs: int) -> None:
+        self.epochs = epochs
 
-    def update(self, done: int, metrics: dict[str, float]) -> None:
-        self.bar.set_postfix({key: f"{value:.4f}" for key, value in metrics.items()}, refresh=False)
-        self.bar.update(done - self.bar.n)
+    def __iter__(self):
+        return iter(range(1, self.epochs + 1))
 
-    def close(self) -> None:
-        self.bar.close()
+    def set_postfix(self, values: dict) -> None:
+        pass
 
 
-class _TextProgressBar:
-    """A one-line text progress bar on standard error, redrawn at most ten times a second (used
-    when tqdm is not installed)."""
+class _EarlyStopping:
+    """``fit``'s patience and restore_best: the best validation loss so far, and its parameters."""
 
-    WIDTH = 24
+    def __init__(self, patience: int | None, restore: bool, has_validation: bool) -> None:
+        if not has_validation and (patience is not None or restore):
+            raise ValueError("fit: patience and restore_best need a validation set (val=...)")
+        if patience is not None and (isinstance(patience, bool) or not isinstance(patience, int) or patience < 1):
+            raise ValueError(f"fit: expected patience to be a positive int or None, got {patience!r}")
+        self.patience, self.restore = patience, restore
+        self.best_loss, self.epochs_since_best, self.best_parameters = np.inf, 0, None
 
-    def __init__(self, total: int, enabled: bool = True) -> None:
-        self.total = total
-        self.enabled = enabled
-        self.start = time.perf_counter()
-        self.last_draw = -1.0
-        self.drawn = False
+    def should_stop(self, val_loss: float, layers: Sequence) -> bool:
+        if val_loss < self.best_loss:
+            self.best_loss, self.epochs_since_best = val_loss, 0
+            if self.restore:
+                self.best_parameters = [{key: value.copy() for key, value in layer.parameters.items()} for layer in layers]
+        else:
+            self.epochs_since_best += 1
+        return self.patience is not None and self.epochs_since_best >= self.patience
 
-    def update(self, done: int, metrics: dict[str, float]) -> None:
-        now = time.perf_counter()
-        if not self.enabled or (done < self.total and now - self.last_draw < 0.1):
+    def restore_best(self, layers: Sequence) -> None:
+        if self.best_parameters is None:
             return
-        self.last_draw, self.drawn = now, True
-        filled = int(self.WIDTH * done / self.total)
-        shown = "  ".join(f"{key} {value:.4f}" for key, value in metrics.items())
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        sys.stderr.write(f"\repoch {done}/{self.total} [{bar}] {now - self.start:5.1f}s  {shown}")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.drawn:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
+        for layer, saved in zip(layers, self.best_parameters):
+            for key, value in saved.items():
+                layer.parameters[key][...] = value  # in place: the optimizer's state stays attached
