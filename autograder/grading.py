@@ -335,6 +335,7 @@ def _load_report_packages() -> None:
 
     try:
         importlib.import_module(f"{__package__}.reports.class_report_figures")  # matplotlib, for the class report after the batch
+        importlib.import_module(f"{__package__}.reports.templates").environment()  # and its page's template engine
     except Exception:  # noqa: BLE001 - the report says so itself when it runs
         pass
 

@@ -115,9 +115,9 @@ class Outcome:
         return 0.0
 
     def data(self) -> dict:
-        """The fields reports count, as JSON (results.json's per-test ``extra_data``)."""
-        return {
-            "kind": str(self.kind),
+        """The fields reports count, as JSON (results.json's per-test ``extra_data``): the kind,
+        and each other field only where it holds something (a reader takes an absent one as empty)."""
+        fields = {
             "limits": [str(limit) for limit in self.limits],
             "likely_causes": list(self.likely_causes),
             "not_implemented": list(self.not_implemented),
@@ -125,6 +125,7 @@ class Outcome:
             "parts": list(self.parts),
             "failed_parts": list(self.failed_parts),
         }
+        return {"kind": str(self.kind), **{name: value for name, value in fields.items() if value}}
 
 
 def merged(*groups: tuple) -> tuple:
