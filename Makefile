@@ -26,7 +26,7 @@ ONLY ?=
 THRESHOLD ?= 0.5
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test test-fast check grade report similarity starter data reference notebooks handout examples dist \
+.PHONY: help venv test test-fast lint docs check grade report similarity starter data reference notebooks handout examples dist \
         gradescope prairielearn all regenerate check-rubric bench lock clean
 
 help:
@@ -52,9 +52,11 @@ help:
 	@echo "  make dist                   dist/student.zip, the student bundle"
 	@echo "  make gradescope             dist/gradescope.zip, the Gradescope autograder"
 	@echo "  make prairielearn           dist/prairielearn/, a PrairieLearn question and its grader"
+	@echo "  make docs                   the tables docs/security.md takes from the code (guarantees, limits)"
 	@echo "  make all                    every generated artifact above, in order (alias: make regenerate)"
 	@echo "Developers"
-	@echo "  make test                   the project's own tests, all of them (what CI runs)"
+	@echo "  make test                   the project's own tests, all of them (what CI runs), after make lint"
+	@echo "  make lint                   ruff and mypy, as pyproject.toml sets them (seconds)"
 	@echo "  make test-fast              the unit and fairness-critical tests only (about 2 minutes)"
 	@echo "  make bench                  the benchmarks (prints measured figures)"
 	@echo "  make bench-fairness         grade the fairness catalogue: agreement with its fair points"
@@ -80,8 +82,13 @@ $(TEST_SET): requirements/test.txt $(TEACHING_SET)
 	$(PIP_INSTALL) -r requirements/test.txt
 	@touch $@
 
-test: $(TEST_SET)
+test: lint
 	$(PY) -m pytest tests
+
+# ruff and mypy (pinned in requirements/test.txt; settings in pyproject.toml): seconds, so make test runs them first
+lint: $(TEST_SET)
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 # The unit tests and the fast fairness-critical ones (points per test for a crash, a hang's
 # wording, the references on another CPU): everything not marked slow.
@@ -108,53 +115,60 @@ similarity: $(GRADE_SET)
 	$(PY) -m autograder similarity "$(SUBMISSIONS)" --out similarity --threshold $(THRESHOLD)
 
 starter: $(GRADE_SET)
-	$(PY) scripts/make_starter.py
+	$(PY) -m scripts.make_starter
 
 data: $(TEACHING_SET)
-	$(PY) scripts/make_data.py
+	$(PY) -m scripts.make_data
 
 reference: $(GRADE_SET)
-	$(PY) scripts/make_reference.py
+	$(PY) -m scripts.make_reference
 
 notebooks: $(TEACHING_SET)
-	$(PY) scripts/make_notebooks.py
+	$(PY) -m scripts.make_notebooks
 
 handout: $(TEACHING_SET)
-	$(PY) scripts/check_rubric.py
-	$(PY) scripts/make_handout.py
+	$(PY) -m scripts.check_rubric
+	$(PY) -m scripts.make_handout
 
 examples: $(GRADE_SET)
-	$(PY) scripts/make_examples.py
+	$(PY) -m scripts.make_examples
 
 dist: $(TEACHING_SET)
-	$(PY) scripts/make_dist.py student
+	$(PY) -m scripts.make_dist student
 
 gradescope: $(TEACHING_SET)
-	$(PY) scripts/make_dist.py gradescope
+	$(PY) -m scripts.make_dist gradescope
 
 prairielearn: $(TEACHING_SET)
-	$(PY) scripts/make_dist.py prairielearn
+	$(PY) -m scripts.make_dist prairielearn
+
+docs: $(GRADE_SET)
+	$(PY) -m scripts.make_docs
+
+check-rubric: $(GRADE_SET)
+	$(PY) -m scripts.check_rubric
 
 # Order matters: the starter and the reference outputs come from solution/, the notebooks' figures
 # feed the handout, the samples come from solution/ and starter/, and the bundles pack the rest.
 all regenerate: $(TEACHING_SET)
-	$(PY) scripts/check_rubric.py
-	$(PY) scripts/make_data.py
-	$(PY) scripts/make_starter.py
-	$(PY) scripts/make_reference.py
-	$(PY) scripts/make_notebooks.py
-	$(PY) scripts/make_handout.py
-	$(PY) scripts/make_examples.py
-	$(PY) scripts/make_dist.py student
-	$(PY) scripts/make_dist.py gradescope
-	$(PY) scripts/make_dist.py prairielearn
+	$(PY) -m scripts.check_rubric
+	$(PY) -m scripts.make_data
+	$(PY) -m scripts.make_starter
+	$(PY) -m scripts.make_reference
+	$(PY) -m scripts.make_notebooks
+	$(PY) -m scripts.make_handout
+	$(PY) -m scripts.make_examples
+	$(PY) -m scripts.make_docs
+	$(PY) -m scripts.make_dist student
+	$(PY) -m scripts.make_dist gradescope
+	$(PY) -m scripts.make_dist prairielearn
 
 bench: $(TEST_SET)
-	$(PY) benchmarks/run_all.py
+	$(PY) -m benchmarks.run_all
 
 .PHONY: bench-fairness
 bench-fairness: $(TEST_SET)
-	$(PY) benchmarks/bench_fairness.py
+	$(PY) -m benchmarks.bench_fairness
 
 # One resolution for every set: install test.in (which includes the others) in a scratch venv, then
 # pin each set from what got installed there.
@@ -165,5 +179,5 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) $(OUT) dist similarity .pytest_cache handout.html
+	rm -rf $(VENV) $(OUT) dist similarity .pytest_cache .mypy_cache .ruff_cache handout.html
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

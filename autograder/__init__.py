@@ -1,20 +1,17 @@
-"""The autograder: intake -> sandbox -> checks -> report.
+"""The autograder: intake -> sandbox -> checks -> reports (docs/architecture.md draws the plan).
 
-  intake.py     find the six module files in a submission (folder or .zip), safely
-  static.py     what the source says without running it: loops, imports (in a limited child)
-  sandbox.py    run submission code in a child process and get plain data back (child.py: one
-                launch and its limits; channel.py: the frames; processes.py: what it left behind)
-  isolation/    one module per sandbox mode: bubblewrap, landlock, process
-  harness/      the code that runs inside the sandbox: confines itself, imports the submission,
-                runs the probes with stand-ins for everything a test is not about
-  checks/       one pytest test per rubric test, comparing returned arrays with the references
-  plugin.py     the pytest plugin feeding the checks and collecting their outcomes
-  report.py     score table, results.json (Gradescope), feedback.md, gradebook.csv
+  intake/       find the six module files in a submission (folder or .zip) safely (files.py), and
+                what their source says without running it (static.py)
+  sandbox/      run submission code in a child process and get plain data back: the relaunch loop,
+                the trial launch that picks a mode, one launch and its limits (limits.py), isolation/
+                (one module per mode) and harness/ (the code that runs inside the child)
+  checks/       one pytest check per rubric test, each declared with @graded; the plugin feeding them
+  reports/      score table, results.json, feedback.md, gradebook.csv, the class report, PrairieLearn
+                results, the similarity page
   grading.py    the pipeline for one submission and for many in parallel
-  rubric.toml   points per test; tolerances.py: every numerical tolerance, with its reason
-  reference/    the solution's outputs on every case, with a SHA-256 manifest (made by cases.py)
-  text.py       text from a submission made safe to print
-  class_report.py, similarity.py, prairielearn.py, notebook_check.py: the platform features
+  outcome.py    what happened to a test, as data; words.py: how it is said
+  kit.py        where the kit's parts are; rubric.toml: points per test; tolerances.py: every tolerance
+  cases.py, reference.py, reference/   the cases' inputs and the solution's outputs on them
 """
 
 

@@ -4,8 +4,8 @@ Used only by ``make reference`` (scripts/make_reference.py), which runs the prob
 stores inputs and outputs together; grading reads the stored inputs, never this module. It is not
 shipped to students, since it describes the hidden inputs too.
 
-Each case is named after its rubric test (``activations.relu_backward``) and names the probe kind
-that runs it (a function in harness/probes.py). Inputs are chosen so that a right answer cannot
+Each case is named after its rubric test (``activations.relu_backward``); the probe that runs it is
+declared with the test's check (checks/registry.py). Inputs are chosen so that a right answer cannot
 fail and a wrong one cannot pass: non-uniform upstream gradients, non-square shapes, exact zeros
 where a derivative is defined there (ReLU's), rows of logits whose mean is far from their maximum,
 probabilities of exactly 0 where the test is about tiny ones, gradients near sqrt(eps) for Adam.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -48,7 +49,6 @@ VARIANT_SIZES = {
 @dataclass
 class Case:
     test_id: str
-    kind: str
     args: dict = field(default_factory=dict)
     inputs: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -83,7 +83,7 @@ def activation_cases(rng: np.random.Generator, s: Sizes) -> list[Case]:
         Z.flat[:: 4] = 0.0  # exact zeros: the derivative there is 0, as the docstring defines it
         return Z
 
-    inputs_for = {
+    inputs_for: dict[str, Callable[[tuple[int, int]], np.ndarray]] = {
         "sigmoid": lambda shape: rng.normal(0.0, 3.0, shape),
         "tanh": lambda shape: rng.normal(0.0, 1.5, shape),
         "relu": relu_inputs,
@@ -93,36 +93,35 @@ def activation_cases(rng: np.random.Generator, s: Sizes) -> list[Case]:
     cases = []
     for name, draw in inputs_for.items():
         args = {"activation": classes[name]}
-        cases.append(Case(f"activations.{name}_forward", "activation_forward", args, {"Z": draw((s.m, s.n))}))
+        cases.append(Case(f"activations.{name}_forward", args, {"Z": draw((s.m, s.n))}))
         cases.append(
-            Case(f"activations.{name}_backward", "activation_backward", args, {"Z": draw((s.m, s.n)), "dY": rng.normal(0.0, 1.0, (s.m, s.n))})
+            Case(f"activations.{name}_backward", args, {"Z": draw((s.m, s.n)), "dY": rng.normal(0.0, 1.0, (s.m, s.n))})
         )
     large = rng.normal(0.0, 2.0, (s.m, s.k))
     large[: s.m // 2] += 1000.0
     large[s.m // 2 :] -= 1000.0
     large[0, :2] = [1000.0, -1000.0]  # +1000 next to -1000: the small entry underflows to exactly 0
     large[-1] = 1000.0 * np.resize([1.0, -1.0], s.k) + rng.normal(0.0, 1.0, s.k)  # row mean ~0: only the max keeps exp finite
-    cases.append(Case("activations.softmax_large_logits", "activation_forward", {"activation": "SoftMax"}, {"Z": large}))
+    cases.append(Case("activations.softmax_large_logits", {"activation": "SoftMax"}, {"Z": large}))
     shape_inputs = {}
     for case, shape in (("batch_of_one", (1, s.n)), ("non_square", (s.m + 3, s.n - 2))):
         shape_inputs[f"{case}/Z"] = away_from_zero(rng, shape)
         shape_inputs[f"{case}/dY"] = rng.normal(0.0, 1.0, shape)
     cases.append(
         Case(
-            "activations.shapes_and_dtypes", "activation_shapes",
-            {"functions": ACTIVATION_FUNCTIONS, "sizes": ["batch_of_one", "non_square"]}, shape_inputs,
+            "activations.shapes_and_dtypes", {"functions": ACTIVATION_FUNCTIONS, "sizes": ["batch_of_one", "non_square"]}, shape_inputs,
         )
     )
     cases.append(
         Case(
-            "activations.inputs_unchanged", "activation_inputs_unchanged", {"functions": ACTIVATION_FUNCTIONS},
+            "activations.inputs_unchanged", {"functions": ACTIVATION_FUNCTIONS},
             {"Z": away_from_zero(rng, (s.m, s.n)), "dY": rng.normal(0.0, 1.0, (s.m, s.n))},
         )
     )
     vectorised = [label for label in ACTIVATION_FUNCTIONS if label != "SoftMax.backward"]  # SPEC: it may loop over rows
     cases.append(
         Case(
-            "activations.vectorised", "activation_vectorised", {"functions": vectorised, "sizes": ["small", "large"]},
+            "activations.vectorised", {"functions": vectorised, "sizes": ["small", "large"]},
             line_count_inputs(rng, s.n, {"Z": "normal", "dY": "normal"}),
         )
     )
@@ -152,20 +151,20 @@ def layer_cases(rng: np.random.Generator, s: Sizes) -> list[Case]:
         return {name: arrays[name] for name in ("X", "W", "b")}
 
     cases = [
-        Case("layers.forward", "layer_forward", {}, forward_only(s.m)),
-        Case("layers.cache", "layer_forward", {}, forward_only(s.m)),
+        Case("layers.forward", {}, forward_only(s.m)),
+        Case("layers.cache", {}, forward_only(s.m)),
     ]
     for test in ("backward_input", "backward_weights", "backward_bias"):
-        cases.append(Case(f"layers.{test}", "layer_backward", {}, batch(s.m, s.n, s.n_out)))
+        cases.append(Case(f"layers.{test}", {}, batch(s.m, s.n, s.n_out)))
     overwritten = batch(s.m, s.n, s.n_out)
     overwritten["dY_first"] = overwritten.pop("dY")
     overwritten["dY_second"] = rng.normal(0.0, 1.0, (s.m, s.n_out))
-    cases.append(Case("layers.gradients_overwritten", "layer_gradients_overwritten", {}, overwritten))
-    cases.append(Case("layers.batch_of_one_non_square", "layer_batch_of_one", {}, batch(1, s.n + 2, s.n_out)))
-    cases.append(Case("layers.inputs_unchanged", "layer_inputs_unchanged", {}, batch(s.m, s.n, s.n_out)))
+    cases.append(Case("layers.gradients_overwritten", {}, overwritten))
+    cases.append(Case("layers.batch_of_one_non_square", {}, batch(1, s.n + 2, s.n_out)))
+    cases.append(Case("layers.inputs_unchanged", {}, batch(s.m, s.n, s.n_out)))
     counts = {**batch(8, s.n, s.n_out, "small/"), **batch(64, s.n, s.n_out, "large/")}
     functions = ["FullyConnectedLayer.forward", "FullyConnectedLayer.backward"]
-    cases.append(Case("layers.vectorised", "layer_vectorised", {"functions": functions, "sizes": ["small", "large"]}, counts))
+    cases.append(Case("layers.vectorised", {"functions": functions, "sizes": ["small", "large"]}, counts))
     return cases
 
 
@@ -184,24 +183,23 @@ def loss_cases(rng: np.random.Generator, s: Sizes) -> list[Case]:
     tiny["Y_hat"][rows, (true_class + 1) % s.k] = [0.0, 1e-200, 0.0, 1e-20, 1e-250, 0.0, 1e-290][: s.m]
     tiny["Y_hat"][rows[: s.m // 2], true_class[: s.m // 2]] = rng.uniform(1e-6, 1e-3, s.m // 2)
     cases = [
-        Case("loss.cross_entropy_forward", "loss_forward", {"loss": "CrossEntropyLoss"}, classification(s.m, s.k)),
-        Case("loss.cross_entropy_backward", "loss_backward", {"loss": "CrossEntropyLoss"}, classification(s.m, s.k)),
+        Case("loss.cross_entropy_forward", {"loss": "CrossEntropyLoss"}, classification(s.m, s.k)),
+        Case("loss.cross_entropy_backward", {"loss": "CrossEntropyLoss"}, classification(s.m, s.k)),
         Case(
-            "loss.cross_entropy_tiny_probabilities", "loss_shapes",
-            {"functions": ["CrossEntropyLoss.forward", "CrossEntropyLoss.backward"]}, tiny,
+            "loss.cross_entropy_tiny_probabilities", {"functions": ["CrossEntropyLoss.forward", "CrossEntropyLoss.backward"]}, tiny,
         ),
-        Case("loss.mse_forward", "loss_forward", {"loss": "MSELoss"}, regression(s.m, s.k)),
-        Case("loss.mse_backward", "loss_backward", {"loss": "MSELoss"}, regression(s.m, s.k)),
+        Case("loss.mse_forward", {"loss": "MSELoss"}, regression(s.m, s.k)),
+        Case("loss.mse_backward", {"loss": "MSELoss"}, regression(s.m, s.k)),
     ]
     shape_inputs = {}
     for case, (m, k) in (("batch_of_one", (1, s.k)), ("wide", (s.m, s.k + 3))):
         shape_inputs.update(classification(m, k, f"{case}/"))
     cases.append(
-        Case("loss.shapes_and_types", "loss_shapes", {"functions": LOSS_FUNCTIONS, "sizes": ["batch_of_one", "wide"]}, shape_inputs)
+        Case("loss.shapes_and_types", {"functions": LOSS_FUNCTIONS, "sizes": ["batch_of_one", "wide"]}, shape_inputs)
     )
-    cases.append(Case("loss.inputs_unchanged", "loss_inputs_unchanged", {"functions": LOSS_FUNCTIONS}, classification(s.m, s.k)))
+    cases.append(Case("loss.inputs_unchanged", {"functions": LOSS_FUNCTIONS}, classification(s.m, s.k)))
     counts = {**classification(8, s.k, "small/"), **classification(64, s.k, "large/")}
-    cases.append(Case("loss.vectorised", "loss_vectorised", {"functions": LOSS_FUNCTIONS, "sizes": ["small", "large"]}, counts))
+    cases.append(Case("loss.vectorised", {"functions": LOSS_FUNCTIONS, "sizes": ["small", "large"]}, counts))
     return cases
 
 
@@ -221,14 +219,14 @@ def optimizer_cases(rng: np.random.Generator, s: Sizes) -> list[Case]:
 
     def run(test: str, optimizer: str, settings: dict, steps: int, layout_shapes: list[dict[str, tuple]], **options) -> Case:
         args = {"optimizer": optimizer, "settings": settings, "steps": steps, "layout": [list(shapes) for shapes in layout_shapes]}
-        return Case(f"optimizer.{test}", "optimizer_steps", args, inputs_for(steps, layout_shapes, **options))
+        return Case(f"optimizer.{test}", args, inputs_for(steps, layout_shapes, **options))
 
-    def each(test: str, kind: str, settings: dict[str, dict], steps: int, layout_shapes: list[dict[str, tuple]]) -> Case:
+    def each(test: str, settings: dict[str, dict], steps: int, layout_shapes: list[dict[str, tuple]]) -> Case:
         inputs = {}
         for name in settings:
             inputs.update(inputs_for(steps, layout_shapes, prefix=f"{name}/"))
         args = {"settings": settings, "steps": steps, "layout": [list(shapes) for shapes in layout_shapes]}
-        return Case(f"optimizer.{test}", kind, args, inputs)
+        return Case(f"optimizer.{test}", args, inputs)
 
     def dense(n_in: int, n_out: int) -> dict[str, tuple]:
         return {"W": (n_in, n_out), "b": (1, n_out)}
@@ -246,11 +244,11 @@ def optimizer_cases(rng: np.random.Generator, s: Sizes) -> list[Case]:
         # Two steps with beta1 == beta2: weight decay changes the answer, swapped betas do not.
         run("adam_weight_decay", "Adam", {"lr": 0.01, "beta1": 0.9, "beta2": 0.9, "weight_decay": 0.2}, 2, mixed),
         each(
-            "state_per_layer_and_parameter", "optimizer_state",
+            "state_per_layer_and_parameter",
             {"SGD": {"lr": 0.05, "momentum": 0.9}, "Adam": {"lr": 0.01, "beta1": 0.8, "beta2": 0.95}}, 3, all_alike,
         ),
         each(
-            "in_place_gradients_unchanged", "optimizer_in_place",
+            "in_place_gradients_unchanged",
             {"SGD": {"lr": 0.1, "weight_decay": 0.1}, "Adam": {"lr": 0.01, "weight_decay": 0.1}}, 1, mixed,
         ),
     ]
@@ -278,12 +276,12 @@ def model_cases(rng: np.random.Generator, s: Sizes) -> list[Case]:
 
     args = {"layers": len(widths) - 1}
     return [
-        Case("model.forward", "model_forward", args, batch(s.m)),
-        Case("model.backward_returns_loss", "model_backward", args, batch(s.m)),
-        Case("model.backward_chain", "model_backward", args, batch(s.m)),
-        Case("model.predict", "model_predict", args, batch(s.m + 5)),
-        Case("model.batch_of_one", "model_batch_of_one", args, batch(1)),
-        Case("model.inputs_unchanged", "model_inputs_unchanged", args, batch(s.m)),
+        Case("model.forward", args, batch(s.m)),
+        Case("model.backward_returns_loss", args, batch(s.m)),
+        Case("model.backward_chain", args, batch(s.m)),
+        Case("model.predict", args, batch(s.m + 5)),
+        Case("model.batch_of_one", args, batch(1)),
+        Case("model.inputs_unchanged", args, batch(s.m)),
     ]
 
 
@@ -313,26 +311,23 @@ def util_cases(rng: np.random.Generator, s: Sizes) -> list[Case]:
     ]
     counts = {f"{size}/labels": labels(rows, s.k) for size, rows in (("small", 8), ("large", 64))}
     return [
-        Case("util.one_hot", "one_hot", {"num_classes": None}, {"labels": labels(s.m + 4, s.k)}),
-        Case("util.one_hot_num_classes", "one_hot", {"num_classes": s.k + 2}, {"labels": labels(s.m, s.k)}),
+        Case("util.one_hot", {"num_classes": None}, {"labels": labels(s.m + 4, s.k)}),
+        Case("util.one_hot_num_classes", {"num_classes": s.k + 2}, {"labels": labels(s.m, s.k)}),
         Case(
-            "util.loader_covers_every_example", "data_loader_passes",
-            {"configs": [config(7, True, False, 2, 11), config(9, False, False, 1, 15)]}, loader_data,
+            "util.loader_covers_every_example", {"configs": [config(7, True, False, 2, 11), config(9, False, False, 1, 15)]}, loader_data,
         ),
-        Case("util.loader_keeps_pairs", "data_loader_passes", {"configs": [config(6, True, False, 2, 12)]}, loader_data),
-        Case("util.loader_batch_sizes", "data_loader_passes", {"configs": size_configs}, loader_data),
-        Case("util.loader_len", "data_loader_len", {"configs": size_configs}, loader_data),
+        Case("util.loader_keeps_pairs", {"configs": [config(6, True, False, 2, 12)]}, loader_data),
+        Case("util.loader_batch_sizes", {"configs": size_configs}, loader_data),
+        Case("util.loader_len", {"configs": size_configs}, loader_data),
         Case(
-            "util.loader_reshuffles_each_pass",
-            "data_loader_passes",
-            {"configs": [config(8, True, False, 3, 13), config(8, False, False, 2, 14)]},
+            "util.loader_reshuffles_each_pass", {"configs": [config(8, True, False, 3, 13), config(8, False, False, 2, 14)]},
             loader_data,
         ),
         Case(
-            "util.inputs_unchanged", "util_inputs_unchanged", {"config": config(4, True, False, 2, 0)},
+            "util.inputs_unchanged", {"config": config(4, True, False, 2, 0)},
             {"labels": labels(s.m, s.k), **loader_data},
         ),
-        Case("util.vectorised", "util_vectorised", {"functions": ["one_hot"], "sizes": ["small", "large"]}, counts),
+        Case("util.vectorised", {"functions": ["one_hot"], "sizes": ["small", "large"]}, counts),
     ]
 
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from . import intake
 from .grading import GradeResult, default_jobs, grade_many, grade_submission
-from .progress import BatchProgress
+from .reports.progress import BatchProgress
 from .selection import NoTestMatches, hidden_points, matching_tests
 from .reference import ReferenceProblem, available_variants
-from .report import failure_details, merged_gradebook, score_table, summary_header, write_atomically, write_submission_reports
-from .isolation import MODES, SandboxUnavailable, choose_isolation, problems
+from .reports.report import failure_details, merged_gradebook, score_table, summary_header, write_atomically, write_submission_reports
+from .sandbox import MODES, SandboxUnavailable, choose_isolation, problems
 from .rubric import load_rubric
 from .sandbox import Limits
 
@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--batch", action="store_true", help="treat each PATH as a folder of submissions")
     add_sandbox_options(grade)
 
-    from . import class_report, similarity  # each imports its heavy packages only when it runs
+    from .reports import class_report, similarity  # each imports its heavy packages only when it runs
 
     class_report.add_parser(commands)
     similarity.add_parser(commands)
@@ -98,9 +98,13 @@ def add_sandbox_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class UsageError(ValueError):
+    """Arguments that parse but make no sense together; main says why and exits with 2."""
+
+
 def limits_from(arguments) -> Limits:
     if arguments.timeout <= 0 or arguments.case_timeout <= 0:
-        raise SystemExit("--timeout and --case-timeout must be positive")
+        raise UsageError("--timeout and --case-timeout must be positive")
     return Limits(total_seconds=arguments.timeout, case_seconds=min(arguments.case_timeout, arguments.timeout))
 
 
@@ -183,7 +187,7 @@ def command_grade(arguments) -> int:
     print(f"graded {len(graded)}, {mean} in {seconds:.1f} s; results in {out}/ (gradebook: {gradebook})")
     if ungradable:
         print(f"could not grade {len(ungradable)} (not in the mean; each feedback.md says why): {', '.join(ungradable)}")
-    from .class_report import after_grading
+    from .reports.class_report import after_grading
 
     note = after_grading(out, results, seconds, arguments.jobs)
     if note:
@@ -207,6 +211,6 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.command == "check":
             return command_check(arguments)
         return command_grade(arguments)
-    except (ReferenceProblem, SandboxUnavailable) as problem:
+    except (ReferenceProblem, SandboxUnavailable, UsageError) as problem:
         print(f"autograder: {problem}", file=sys.stderr)
         return 2

@@ -12,27 +12,19 @@ import os
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
-from . import intake
-from .isolation import describe_isolation
-from .plugin import GradingPlugin, Outcome, run_checks
+from . import intake, words
+from .checks.plugin import GradingPlugin, run_checks
+from .intake.static import analyse_with_limits
+from .kit import MODULE_FILES, MODULES, stubs_dir
+from .outcome import Kind, Outcome
 from .reference import ReferenceCase, available_variants, load_references
 from .rubric import load_rubric
-from .sandbox import Limits, Sandbox
-from .static import analyse_with_limits
-from .text import clean
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def stubs_dir() -> Path:
-    """Pristine starter modules: autograder/stubs/ in a bundle, else the kit's starter/."""
-    bundled = Path(__file__).resolve().parent / "stubs"
-    return bundled if bundled.is_dir() else ROOT / "starter"
-
+from .sandbox import Limits, Sandbox, describe_isolation
+from .text import clean, one_line
 
 @dataclass
 class TestResult:
@@ -42,12 +34,19 @@ class TestResult:
     variant: str
     score: float
     max_score: float
-    kind: str  # passed, partial, failed, not_implemented, error, timeout, crashed, not_run, grader_error
-    message: str
+    outcome: Outcome
+
+    @property
+    def kind(self) -> Kind:
+        return self.outcome.kind
+
+    @property
+    def message(self) -> str:
+        return self.outcome.message
 
     @property
     def passed(self) -> bool:
-        return self.kind == "passed"
+        return self.outcome.passed
 
 
 @dataclass
@@ -110,7 +109,7 @@ def run_variants(variants: tuple[str, ...]) -> tuple[str, ...]:
 # ones, then the hidden ones, each written only once every case of the phase before has reported.
 # Output printed in phase 0 can be shown at once; later output may hold never-shipped inputs and is
 # shown only once grades are published. The fresh failures a visible test reports say no more than
-# their kind (see fresh_failure), so no text or number from a later phase reaches a visible test.
+# their kind (see words.fresh_failure), so no text or number from a later phase reaches a visible test.
 PHASES = {"public": 0, "fresh": 1, "hidden": 2}
 RESULT_BYTES_FACTOR = 16  # a result may take this many times the reference's bytes (a wrong shape, say)
 MIN_RESULT_BYTES = 64 << 10
@@ -120,7 +119,8 @@ def plan_cases(variants: tuple[str, ...], only: frozenset[str] | None = None) ->
     """The probe plan (id, kind, args, phase, max_bytes per case, public cases first) and the
     inputs of each phase, for every test the rubric scores (or only the tests whose ids are in ``only``)."""
     rubric = load_rubric()
-    cases, inputs = [], [{} for _ in range(max(PHASES.values()) + 1)]
+    cases: list[dict] = []
+    inputs: list[dict] = [{} for _ in range(max(PHASES.values()) + 1)]
     for variant in sorted(variants, key=lambda name: PHASES[name]):
         references = references_for(variant)
         phase = PHASES[variant]
@@ -151,10 +151,10 @@ def vectorised_functions(variants: tuple[str, ...]) -> dict[str, list[str]]:
 @cache
 def starter_imports() -> frozenset[tuple[str, str]]:
     """(module, import statement) pairs of the starter itself (the provided Logger's matplotlib)."""
-    from .static import analyse
+    from .intake.static import analyse
 
     stubs = stubs_dir()
-    found = analyse({m: (stubs / f"{m}.py").read_bytes() for m in intake.MODULES}, {})
+    found = analyse({m: (stubs / f"{m}.py").read_bytes() for m in MODULES}, {})
     return frozenset((module, statement) for module, _, _, statement in found["imports"])
 
 
@@ -182,13 +182,13 @@ def introspection_notes(analysis: dict) -> list[str]:
     ][:20]
 
 
-def all_failed(result: GradeResult, message: str, kind: str = "error") -> GradeResult:
+def all_failed(result: GradeResult, message: str, kind: Kind = Kind.ERROR) -> GradeResult:
     rubric = load_rubric()
     for test in rubric.tests:
         for variant in result.variants:
             if test.runs_in(variant):
                 points = test.points[variant]
-                result.tests.append(TestResult(test.id, test.module, test.title, variant, 0.0, points, kind, message))
+                result.tests.append(TestResult(test.id, test.module, test.title, variant, 0.0, points, Outcome(kind, message)))
     return result
 
 
@@ -209,21 +209,21 @@ def grade_submission(
     submission = intake.read_submission(Path(path))
     result = GradeResult(submission_id or submission.id, str(path), variants, notes=list(submission.notes))
     if not submission.problem and not submission.modules:
-        submission.problem = "none of the six module files (" + ", ".join(intake.MODULE_FILES) + ") was found in it"
+        submission.problem = "none of the six module files (" + ", ".join(MODULE_FILES) + ") was found in it"
     if submission.problem:
         result.problem = submission.problem
         result.seconds = time.monotonic() - started
         return all_failed(result, f"Your submission could not be read: {submission.problem}")
     stubs = stubs_dir()
-    modules = {f"{m}.py": submission.modules.get(f"{m}.py") or (stubs / f"{m}.py").read_bytes() for m in intake.MODULES}
+    modules = {f"{m}.py": submission.modules.get(f"{m}.py") or (stubs / f"{m}.py").read_bytes() for m in MODULES}
     for module in submission.missing:
         result.notes.append(f"{module}.py is missing; its tests ran on the starter stub")
     runs = run_variants(variants)
     cases, inputs = plan_cases(runs, only)
-    analysis = analyse_with_limits({m: modules[f"{m}.py"] for m in intake.MODULES}, vectorised_functions(runs))
+    analysis = analyse_with_limits({m: modules[f"{m}.py"] for m in MODULES}, vectorised_functions(runs))
     result.notes.extend(import_notes(analysis))
     result.notes.extend(introspection_notes(analysis))
-    run = Sandbox(isolation, limits, hidden=hidden, untrusted=untrusted).run(modules, stubs, cases, inputs)
+    run = Sandbox(isolation, limits, hidden=hidden, untrusted=untrusted).run(modules, cases, inputs)
     plugin = GradingPlugin(load_rubric(), runs, TWINS, run, {v: references_for(v) for v in runs}, set(submission.missing), analysis)
     outcomes = run_checks(plugin)
     for test in load_rubric().tests:
@@ -233,7 +233,7 @@ def grade_submission(
             outcome = combined(outcomes, test.id, variant, runs)
             points = test.points[variant]
             score = round(points * outcome.fraction, 4)
-            result.tests.append(TestResult(test.id, test.module, test.title, variant, score, points, outcome.kind, clean(outcome.message)))
+            result.tests.append(TestResult(test.id, test.module, test.title, variant, score, points, cleaned(outcome)))
     result.isolation = describe_isolation(run.isolation)
     result.printed, result.printed_hidden = clean(run.printed), clean(run.printed_hidden)
     result.sandbox_uid = run.child_uid
@@ -243,9 +243,17 @@ def grade_submission(
     return result
 
 
+def cleaned(outcome: Outcome) -> Outcome:
+    """The outcome with the text the sandbox may have sent made safe to print."""
+    return replace(outcome, message=clean(outcome.message), not_implemented=tuple(one_line(clean(name)) for name in outcome.not_implemented))
+
+
 def combined(outcomes: dict, test_id: str, variant: str, runs: tuple[str, ...]) -> Outcome:
     """A scored variant's outcome with its twins' (run too, never shipped) taken into account: the
-    test, or for a split test each function's share, counts only where every run of it passed."""
+    test, or for a split test each function's share, counts only where every run of it passed.
+    Of a twin's failure only its kind and functions are told (words.fresh_failure): its message,
+    and so its likely causes and limits, could carry what the code made of inputs no student may
+    see."""
     outcome = outcomes[(test_id, variant)]
     for twin, scored in TWINS.items():
         if scored != variant or twin not in runs or outcomes[(test_id, twin)].passed:
@@ -253,15 +261,15 @@ def combined(outcomes: dict, test_id: str, variant: str, runs: tuple[str, ...]) 
         other = outcomes[(test_id, twin)]
         parts = outcome.parts or other.parts
         if not parts:  # all or nothing
-            return Outcome(False, other.kind, fresh_failure(other, ())) if outcome.passed else outcome
+            return Outcome(other.kind, words.fresh_failure(other.kind, ())) if outcome.passed else outcome
         before, after = failed_parts(outcome, parts), failed_parts(other, parts)
         failed = tuple(part for part in parts if part in before or part in after)
         message = "" if outcome.passed else outcome.message
         newly = tuple(part for part in after if part not in before)
         if newly:
-            message = (message + "\n\n" if message else "") + fresh_failure(other, newly)
-        kind = "partial" if len(failed) < len(parts) else (other.kind if outcome.passed else outcome.kind)
-        outcome = Outcome(False, kind, message, parts, failed)
+            message = (message + "\n\n" if message else "") + words.fresh_failure(other.kind, newly)
+        kind = Kind.PARTIAL if len(failed) < len(parts) else (other.kind if outcome.passed else outcome.kind)
+        outcome = replace(outcome, kind=kind, message=message, parts=parts, failed_parts=failed)
     return outcome
 
 
@@ -269,32 +277,6 @@ def failed_parts(outcome: Outcome, parts: tuple[str, ...]) -> tuple[str, ...]:
     if outcome.passed:
         return ()
     return outcome.failed_parts if outcome.parts else parts  # failed as a whole: every share is lost
-
-
-FRESH_FAILURE = "Right on the public inputs, but not on fresh inputs of the same shapes (never shipped)"
-FRESH_KINDS = {
-    "failed": "the results were wrong",
-    "partial": "the results were wrong",
-    "bad_return": "it returned the wrong kind of value",
-    "not_implemented": "it raised NotImplementedError",
-    "error": "it raised an exception",
-    "timeout": "it ran out of time",
-    "crashed": "the process running it crashed",
-    "not_run": "it was not run",
-}
-
-
-def fresh_failure(other: Outcome, parts: tuple[str, ...]) -> str:
-    """What a visible test says about its fresh twin: the kind of failure and the functions, never
-    the twin's own message, which could carry text or numbers the submission made from inputs no
-    student may see. Replaying the public outputs, or answering from anything but the inputs
-    (a cached call, a counter), are the usual causes."""
-    where = f" in {', '.join(parts)}" if parts else ""
-    what = FRESH_KINDS.get(other.kind, "it failed")
-    return (
-        f"{FRESH_FAILURE}: {what}{where}. The details stay hidden, as the inputs are. Does the code "
-        "answer from the inputs it is given each call, and nothing it kept from an earlier one?"
-    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -307,7 +289,7 @@ def _grade_job(job: tuple) -> GradeResult:
         return grade_submission(Path(path), variants, isolation, limits, submission_id, hidden)
     except Exception as error:  # noqa: BLE001 - one broken submission must not stop the batch
         result = GradeResult(submission_id, str(path), variants, problem=f"the grader failed on it: {error!r}")
-        return all_failed(result, f"The grader could not grade this submission ({error!r}); please tell your instructor.", "grader_error")
+        return all_failed(result, words.GRADER_FAILED.format(error=repr(error)), Kind.GRADER_ERROR)
 
 
 def grade_many(
@@ -352,7 +334,8 @@ def _load_report_packages() -> None:
     import importlib
 
     try:
-        importlib.import_module(f"{__package__}.class_report_figures")  # matplotlib, for the class report after the batch
+        importlib.import_module(f"{__package__}.reports.class_report_figures")  # matplotlib, for the class report after the batch
+        importlib.import_module(f"{__package__}.reports.templates").environment()  # and its page's template engine
     except Exception:  # noqa: BLE001 - the report says so itself when it runs
         pass
 

@@ -18,8 +18,10 @@ import html
 import os
 from pathlib import Path
 
-KIT_ROOT = Path(__file__).resolve().parent.parent
-RESULT_STYLE = {"passed": "#1a7f37", "not_implemented": "#6e7781"}
+from .kit import KIT_ROOT
+from .outcome import Kind
+
+RESULT_STYLE = {Kind.PASSED: "#1a7f37", Kind.NOT_IMPLEMENTED: "#6e7781"}
 
 
 def implementation_folder(impl=None) -> Path:
@@ -53,7 +55,7 @@ class CheckResult:
         )
 
     def __str__(self) -> str:
-        from .report import failure_details, score_table
+        from .reports.report import failure_details, score_table
 
         parts = [score_table(self.result), "", self.summary()]
         details = failure_details(self.result)
@@ -65,7 +67,8 @@ class CheckResult:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        from .report import KIND_LABELS, failure_details
+        from .reports.report import failure_details
+        from .words import label
 
         escape = html.escape
         rows = []
@@ -74,7 +77,7 @@ class CheckResult:
             rows.append(
                 f"<tr><td><code>{escape(test.test_id)}</code></td><td>{escape(test.title)}</td>"
                 f"<td style='text-align:right'>{test.score:g} / {test.max_score:g}</td>"
-                f"<td style='color:{color};font-weight:600'>{escape(KIND_LABELS.get(test.kind, test.kind))}</td></tr>"
+                f"<td style='color:{color};font-weight:600'>{escape(label(test.kind))}</td></tr>"
             )
         verdict = "all passed" if self.passed else "some failed"
         parts = [

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .harness.npzio import read_npz, write_npz
+from .sandbox.harness.npzio import read_npz, write_npz
 from .tolerances import REGENERATION
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
@@ -78,8 +78,8 @@ def value_differences(committed: bytes, regenerated: bytes) -> list[str]:
             if not np.array_equal(before, after):
                 problems.append(f"{name}: values changed")
         elif not _within_regeneration_tolerance(before, after):
-            error = np.max(np.abs(before - after), initial=0.0, where=np.isfinite(before) & np.isfinite(after))
-            problems.append(f"{name}: values moved by up to {error:.3g}")
+            moved = np.max(np.abs(before - after), initial=0.0, where=np.isfinite(before) & np.isfinite(after))
+            problems.append(f"{name}: values moved by up to {moved:.3g}")
     return problems
 
 

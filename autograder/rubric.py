@@ -13,9 +13,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from .kit import MODULES
+
 RUBRIC_FILE = Path(__file__).with_name("rubric.toml")
-MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
 VARIANTS = ("public", "hidden")
+
+
+class TieError(ImportError):
+    """The rubric, the checks and the probes do not name the same tests (checks/registry.py
+    verifies the ties when the checks are imported)."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ def load_rubric(path: Path = RUBRIC_FILE) -> Rubric:
     tests = []
     for module, entries in data.items():
         if module not in MODULES:
-            raise ValueError(f"{path.name}: unknown module [{module}]; expected one of {', '.join(MODULES)}")
+            raise ValueError(f"{path.name}: unknown module [{module}]; expected one of {', '.join(sorted(MODULES))}")
         for name, entry in entries.items():
             unknown = set(entry) - {"title", *VARIANTS}
             if unknown or "title" not in entry:

@@ -4,37 +4,24 @@ real grader never imports submission code into the grading process."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from autograder import grading  # noqa: E402
-from autograder.plugin import GradingPlugin, run_checks  # noqa: E402
-from autograder.rubric import load_rubric  # noqa: E402
-from autograder.channel import CaseOutcome  # noqa: E402
-from autograder.sandbox import SandboxRun  # noqa: E402
-from autograder.static import analyse  # noqa: E402
-
-MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
-
-
-def load_probes():
-    sys.path.insert(0, str(ROOT / "autograder" / "harness"))  # probes.py imports its neighbours by name
-    spec = importlib.util.spec_from_file_location("bench_probes", ROOT / "autograder" / "harness" / "probes.py")
-    probes = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(probes)
-    return probes
+from autograder import grading
+from autograder.checks.plugin import GradingPlugin, run_checks
+from autograder.intake.static import analyse
+from autograder.kit import KIT_ROOT as ROOT
+from autograder.kit import MODULES
+from autograder.rubric import load_rubric
+from autograder.sandbox import CaseOutcome, SandboxRun, Status
+from autograder.sandbox.channel import notes_from
+from autograder.sandbox.harness import probes
 
 
 def grade_in_process(variants=("public", "hidden")) -> tuple[float, float]:
     """Score of solution/ with every probe and check run here (the same cases as a real grade,
     fresh twins included); returns (score, seconds)."""
     __import__("solution")  # the package under test, imported here on purpose (never in the grader)
-    probes = load_probes()
     modules = {module: sys.modules[f"solution.{module}"] for module in MODULES}
     runs = grading.run_variants(variants)
     cases, phases = grading.plan_cases(runs)
@@ -44,8 +31,8 @@ def grade_in_process(variants=("public", "hidden")) -> tuple[float, float]:
     for case in cases:
         probe = probes.Probe(case["args"], inputs, prefix=f"{case['id']}/")
         probes.PROBES[case["kind"]](modules, probe)
-        outcomes[case["id"]] = CaseOutcome("ok", outputs=probe.outputs, notes=probe.notes)
-    run = SandboxRun(outcomes, {module: ("ok", "") for module in MODULES}, "none", "")
+        outcomes[case["id"]] = CaseOutcome(Status.OK, outputs=probe.outputs, notes=notes_from(probe.notes))
+    run = SandboxRun(outcomes, {module: CaseOutcome(Status.OK) for module in MODULES}, "none", "")
     sources = {module: (ROOT / "solution" / f"{module}.py").read_bytes() for module in MODULES}
     analysis = analyse(sources, grading.vectorised_functions(runs))
     plugin = GradingPlugin(load_rubric(), runs, grading.TWINS, run, {v: grading.references_for(v) for v in runs}, set(), analysis)

@@ -1,6 +1,6 @@
 """Grading a class: throughput, latency, memory and the price of the sandbox.
 
-Usage: python benchmarks/bench_batch.py [--copies N] [--jobs J] [--timeout SECONDS] [--against COMMIT [--rounds R]]
+Usage: python -m benchmarks.bench_batch [--copies N] [--jobs J] [--timeout SECONDS] [--against COMMIT [--rounds R]]
 
 Builds N copies (200 by default) of the sample submissions: correct, partial, crashing on import,
 with a syntax error, and hanging (an endless loop in DataLoader.__iter__), and grades them with
@@ -33,7 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from baseline import ROOT, grade_in_process
+from benchmarks.baseline import ROOT, grade_in_process
 
 from autograder.grading import grade_submission
 

@@ -1,6 +1,6 @@
-"""What confining the sandbox's process costs (autograder/harness/confine.py).
+"""What confining the sandbox's process costs (autograder/sandbox/harness/confine.py).
 
-Usage: python benchmarks/bench_confine.py
+Usage: python -m benchmarks.bench_confine
 
 Each run is a fresh `python -I -S` that confines itself as the harness will, timing each step:
 importing the module, loading ctypes and libc, no_new_privs, the Landlock ruleset (with the paths
@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HARNESS = ROOT / "autograder" / "harness"
+HARNESS = ROOT / "autograder" / "sandbox" / "harness"
 UNPRIVILEGED = 59999  # a uid of no one, outside the grader's 61000-64999
 RUNS = 30
 
@@ -82,8 +82,7 @@ def run(plan: dict) -> dict[str, float]:
 
 
 def main() -> int:
-    sys.path.insert(0, str(HARNESS))
-    import confine
+    from autograder.sandbox.harness import confine
 
     abi = confine.landlock_abi()
     if abi < 1 or not confine.seccomp_available():

@@ -1,6 +1,6 @@
 """How fair is the grader? Grade the fairness catalogue and compare with its fair points.
 
-Usage: python benchmarks/bench_fairness.py [--jobs J] [--timeout SECONDS] [--worst N] [--keep DIR]
+Usage: python -m benchmarks.bench_fairness [--jobs J] [--timeout SECONDS] [--worst N] [--keep DIR]
 
 Builds every submission of tests/fairness/catalogue.py (realistic student code: unusual styles,
 single mistakes, hangs and crashes, two mistakes at once, each with fair points per module written
@@ -24,12 +24,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+from tests.fairness import build
+from tests.fairness.agreement import compare, summary
+from tests.fairness.catalogue import SUBMISSIONS
 
-from fairness import build  # noqa: E402
-from fairness.agreement import compare, summary  # noqa: E402
-from fairness.catalogue import SUBMISSIONS  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """What grading one submission costs.
 
-Usage: python benchmarks/bench_grading.py [--repeats N]
+Usage: python -m benchmarks.bench_grading [--repeats N]
 
 Prints, measured in one run:
   * the full grade of solution/ (every public and hidden test: intake, sandbox, checks), in a warm
@@ -25,9 +25,9 @@ import sys
 import tempfile
 import time
 
-from baseline import ROOT, grade_in_process
+from benchmarks.baseline import ROOT, grade_in_process
 
-from autograder.grading import grade_submission, plan_cases, run_variants, stubs_dir
+from autograder.grading import grade_submission, plan_cases, run_variants
 from autograder.sandbox import Sandbox
 
 MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
@@ -66,7 +66,7 @@ def cold_full_grade(repeats: int) -> tuple[list[float], list[float]]:
 def sandbox_peak_memory(source_of: dict[str, str]) -> int:
     """Peak resident memory of the sandboxed harness over one full run (as it reports it)."""
     cases, inputs = plan_cases(run_variants(("public", "hidden")))
-    run = Sandbox().run({name: text.encode() for name, text in source_of.items()}, stubs_dir(), cases, inputs)
+    run = Sandbox().run({name: text.encode() for name, text in source_of.items()}, cases, inputs)
     return run.peak_memory_bytes
 
 

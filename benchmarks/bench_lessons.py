@@ -1,6 +1,6 @@
 """The notebooks' seed-sensitive lessons, over many more seeds than a notebook can afford.
 
-Usage: python benchmarks/bench_lessons.py [--seeds N]      (part of `make bench`)
+Usage: python -m benchmarks.bench_lessons [--seeds N]      (part of `make bench`)
 
 The notebooks run each experiment over 3 to 5 seeds and the tests check their numbers with a
 margin; this measures how those numbers spread over N seeds (20 by default), with the same setups:
@@ -28,9 +28,8 @@ from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+import numpy as np  # noqa: E402 - after the thread count is set
 
 import solution as nn  # noqa: E402
 

@@ -1,6 +1,6 @@
 """The instructor tools at class size: the similarity check and the class report.
 
-Usage: python benchmarks/bench_platform.py [--students N]
+Usage: python -m benchmarks.bench_platform [--students N]
 
 Builds N submissions (100 by default) from the four independent solutions of
 tests/similarity/implementations.py, each disguised (renamed variables, rewritten comments, with
@@ -21,11 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "similarity"))
+from tests.similarity import implementations, plant
 
-import implementations  # noqa: E402
-import plant  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def build(folder: Path, students: int) -> None:

@@ -1,6 +1,6 @@
 """Training time of the solution against scikit-learn's MLPClassifier, on the same problem.
 
-Usage: python benchmarks/bench_training.py [--repeats N]
+Usage: python -m benchmarks.bench_training [--repeats N]
 
 Both train a 64-128-10 network (ReLU hidden layer, softmax output, cross-entropy) on digits
 (pixels divided by 16; the stratified 75/25 split of the tests) with SGD, momentum 0.9 (not
@@ -21,16 +21,13 @@ import json
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from solution import SGD, DataLoader, FullyConnectedLayer, NeuralNetworkModel, load_dataset, one_hot  # noqa: E402
+from solution import SGD, DataLoader, FullyConnectedLayer, NeuralNetworkModel, load_dataset, one_hot
 
 HIDDEN = 128
 EPOCHS = 30

@@ -117,7 +117,7 @@ async def run_one(run: NotebookRun, package: str, kernel_dir: Path, experiments:
         await client.async_execute(env=kernel_environment(run.package or package, experiments, run.environment), cleanup_kc=True)
     except CellExecutionError as exc:
         error = exc
-    except Exception as exc:  # a kernel that did not start, or died: this notebook's failure alone
+    except Exception as exc:  # noqa: BLE001 - a kernel that did not start, or died: this notebook's failure alone
         error = exc
     return RunResult(run.path, notebook, error, time.perf_counter() - start)
 

@@ -1,6 +1,6 @@
 """Refuse a rubric whose code points no longer fit the kit, before anything is regenerated.
 
-Usage: python scripts/check_rubric.py [--rubric PATH]   (`make all` and `make handout` run it first)
+Usage: python -m scripts.check_rubric [--rubric PATH]   (`make all` and `make handout` run it first)
 
 The code part of autograder/rubric.toml must add up to CODE_TOTAL, and each module's total must be
 the one the fairness catalogue's fair points were written for (tests/fairness/catalogue.py,
@@ -16,10 +16,9 @@ import ast
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from autograder.rubric import RUBRIC_FILE, load_rubric
 
-from autograder.rubric import RUBRIC_FILE, load_rubric  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CODE_TOTAL = 100.0  # the code part's points; the written report's come on top (rubric.toml, [written.*])
 CATALOGUE = ROOT / "tests" / "fairness" / "catalogue.py"

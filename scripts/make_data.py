@@ -1,6 +1,6 @@
 """Write the seven datasets of the assignment to data/<name>.csv, reproducibly.
 
-Usage: python scripts/make_data.py [--out DIR]
+Usage: python -m scripts.make_data [--out DIR]
 
 iris and digits are the copies scikit-learn ships; the five 2-D sets are drawn here from fixed
 seeds. Each 2-D set is learnable by a small network but not linearly separable. Every CSV has a

@@ -1,7 +1,7 @@
 """Build the bundles: dist/student.zip for students, dist/gradescope.zip for Gradescope, and
 dist/prairielearn/ for PrairieLearn.
 
-Usage: python scripts/make_dist.py student|gradescope|prairielearn [--out DIR]
+Usage: python -m scripts.make_dist student|gradescope|prairielearn [--out DIR]
 
 student.zip     starter/, the student notebooks, data/, the handout (markdown, HTML, figures), the
                 report template (report/), and the public half of the grader (checks, harness,
@@ -21,7 +21,6 @@ Both archives are reproducible: sorted entries, fixed timestamps.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import io
 import json
 import re
@@ -41,19 +40,15 @@ ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 PINNED = ROOT / "requirements" / "test.txt"  # every package of every set, pinned by `make lock`
 STUDENT_ROOT = "nn-assignment"
 
-# Grader files no bundle needs: cases.py describes the hidden and fresh inputs (and is only used to
-# make the reference outputs).
-GRADER_LEFT_OUT = {"cases.py"}
+# Grader files no bundle takes from the kit as they are: cases.py describes the hidden and fresh
+# inputs (and is only used to make the reference outputs); the reference outputs and the stubs are
+# chosen per bundle below.
+GRADER_LEFT_OUT = {"cases.py", "reference", "stubs"}
+GRADER_SUFFIXES = (".py", ".toml", ".ini", ".html")
 NOTEBOOK_SUPPORT = ["__init__.py", "plotting.py", "not_implemented.py"]
 # What the student notebooks (and the check) need: the student bundle's requirements.txt.
 NOTEBOOK_PACKAGES = ["numpy", "pytest", "matplotlib", "pandas", "ipykernel", "tqdm", "ipywidgets"]
 
-
-def load_script(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def tree(folder: str, pattern: str = "*") -> dict[str, bytes]:
@@ -85,12 +80,10 @@ def pinned_closure(requirements: Path, roots: list[str]) -> str:
 def grader_files(variants: tuple[str, ...]) -> dict[str, bytes]:
     """The autograder package with the reference outputs of ``variants`` and pristine stubs."""
     files = {
-        f"autograder/{path.name}": path.read_bytes()
-        for path in sorted((ROOT / "autograder").iterdir())
-        if path.is_file() and path.suffix in (".py", ".toml") and path.name not in GRADER_LEFT_OUT
+        path: data
+        for path, data in tree("autograder").items()
+        if Path(path).parts[1] not in GRADER_LEFT_OUT and Path(path).suffix in GRADER_SUFFIXES
     }
-    for folder in ("checks", "harness", "isolation"):
-        files.update(tree(f"autograder/{folder}"))
     manifest = json.loads((ROOT / "autograder" / "reference" / "manifest.json").read_text())
     kept = {path: digest for path, digest in manifest.items() if path.split("/", 1)[0] in variants}
     for path in kept:
@@ -112,7 +105,9 @@ def student_files() -> dict[str, bytes]:
         files[f"notebooks/{name}"] = (ROOT / "notebooks" / name).read_bytes()
     files["handout.md"] = (ROOT / "handout.md").read_bytes()
     with tempfile.TemporaryDirectory() as folder:
-        html = load_script("make_handout").write_html(ROOT / "handout.md", Path(folder) / "handout.html")
+        from scripts.make_handout import write_html  # markdown-it and its plugins: only for the student bundle
+
+        html = write_html(ROOT / "handout.md", Path(folder) / "handout.html")
         files["handout.html"] = Path(html).read_bytes()
     files.update(grader_files(("public",)))
     files["requirements.txt"] = pinned_closure(PINNED, NOTEBOOK_PACKAGES).encode()

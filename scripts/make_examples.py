@@ -1,6 +1,6 @@
 """Write the sample submissions in examples/submissions/ from solution/ and starter/.
 
-Usage: python scripts/make_examples.py [--check]
+Usage: python -m scripts.make_examples [--check]
 
 `make grade` with no arguments grades these: the first thing a newcomer runs. Each sample is built
 from the current solution/ (and starter/), so they never drift from the code they imitate:

@@ -1,7 +1,7 @@
 """Rebuild what is derived in the handout: its generated regions, the report template, its figures,
 and handout.html.
 
-Usage: python scripts/make_handout.py [--check] [--tables-only] [--rubric PATH] [--course PATH]
+Usage: python -m scripts.make_handout [--check] [--tables-only] [--rubric PATH] [--course PATH]
 
 1. Generated regions of handout.md, each between ``<!-- BEGIN GENERATED: <name> -->`` and
    ``<!-- END GENERATED: <name> -->``:
@@ -41,16 +41,13 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-ROOT = Path(__file__).resolve().parent.parent
-for folder in (ROOT, ROOT / "scripts"):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+from autograder.rubric import RUBRIC_FILE, Rubric, load_rubric
+from scripts.answer_key import AnswerKeyError, answer_key_files
+from scripts.course_settings import COURSE_FILE, LOGISTICS, CourseSettings, load_course_settings
+from scripts.handout_html import render_html, tex_to_mathml, write_html  # noqa: F401 - tests and make_dist use them from here
+from scripts.report_template import report_files
 
-from autograder.rubric import RUBRIC_FILE, Rubric, load_rubric  # noqa: E402
-from course_settings import COURSE_FILE, LOGISTICS, CourseSettings, load_course_settings  # noqa: E402
-from answer_key import AnswerKeyError, answer_key_files  # noqa: E402
-from handout_html import render_html, tex_to_mathml, write_html  # noqa: E402,F401 (tests and make_dist use them from here)
-from report_template import report_files  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 HANDOUT = ROOT / "handout.md"
 FIGURES_DIR = ROOT / "figures"

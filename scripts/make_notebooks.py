@@ -1,6 +1,6 @@
 """Generate the student notebooks from the solution notebooks.
 
-Usage: python scripts/make_notebooks.py [--check]
+Usage: python -m scripts.make_notebooks [--check]
 
 For every ``notebooks/solution/<name>.ipynb`` this writes ``notebooks/student/<name>.ipynb``:
 
@@ -28,8 +28,7 @@ from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from solution_regions import BEGIN, END, replace_regions  # noqa: E402
+from scripts.solution_regions import BEGIN, END, replace_regions
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_DIR = ROOT / "notebooks" / "solution"

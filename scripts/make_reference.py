@@ -1,6 +1,6 @@
 """Regenerate the grader's reference outputs from solution/ (autograder/reference/).
 
-Usage: python scripts/make_reference.py [--check]
+Usage: python -m scripts.make_reference [--check]
 
 Builds every case's inputs (autograder/cases.py, fixed seeds), runs the probes on solution/ in the
 same sandbox that grades students, and stores inputs and outputs per module and variant, with a
@@ -25,16 +25,14 @@ import os
 import sys
 from pathlib import Path
 
+from autograder.cases import VARIANT_SIZES, build_cases
+from autograder.checks import CHECKS
+from autograder.kit import MODULES
+from autograder.reference import ReferenceCase, reference_files, stale_references, write_references
+from autograder.sandbox import Sandbox
+from autograder.sandbox.isolation import SANDBOX_ENV
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from autograder.cases import VARIANT_SIZES, build_cases  # noqa: E402
-from autograder.grading import stubs_dir  # noqa: E402
-from autograder.isolation.common import SANDBOX_ENV  # noqa: E402
-from autograder.reference import ReferenceCase, reference_files, stale_references, write_references  # noqa: E402
-from autograder.sandbox import Sandbox  # noqa: E402
-
-MODULES = ("util", "activations", "layers", "loss", "optimizer", "model")
 CPU_VARIABLES = ("NPY_DISABLE_CPU_FEATURES", "NPY_ENABLE_CPU_FEATURES", "OPENBLAS_CORETYPE")
 
 
@@ -46,18 +44,22 @@ def solution_outputs() -> dict[str, bytes]:
     files = {}
     for variant in VARIANT_SIZES:
         cases = build_cases(variant)
-        plan = [{"id": case.test_id, "kind": case.kind, "args": case.args, "phase": 0} for case in cases]
+        unmatched = {case.test_id for case in cases} ^ set(CHECKS)
+        if unmatched:
+            raise SystemExit(f"cases.py and the checks name different tests ({variant}): {', '.join(sorted(unmatched))}")
+        plan = [{"id": case.test_id, "kind": CHECKS[case.test_id].probe, "args": case.args, "phase": 0} for case in cases]
         inputs = {f"{case.test_id}/in/{name}": value for case in cases for name, value in case.inputs.items()}
-        run = sandbox.run(modules, stubs_dir(), plan, [inputs])
+        run = sandbox.run(modules, plan, [inputs])
         failed = {case_id: outcome for case_id, outcome in run.outcomes.items() if outcome.status != "ok" or outcome.notes}
-        if failed or any(status != "ok" for status, _ in run.imports.values()):
+        if failed or any(outcome.status != "ok" for outcome in run.imports.values()):
             details = "\n".join(f"  {case_id}: {o.status} {o.message} {o.notes}" for case_id, o in failed.items())
             raise SystemExit(f"solution/ fails some probes ({variant}); nothing written:\n{details}\n{run.imports}")
         by_module: dict[str, list[ReferenceCase]] = {}
         for case in cases:
             module = case.test_id.split(".", 1)[0]
             outcome = run.outcomes[case.test_id]
-            by_module.setdefault(module, []).append(ReferenceCase(case.test_id, case.kind, case.args, case.inputs, outcome.outputs))
+            kind = CHECKS[case.test_id].probe
+            by_module.setdefault(module, []).append(ReferenceCase(case.test_id, kind, case.args, case.inputs, outcome.outputs))
         files.update(reference_files(by_module, variant))
     return files
 

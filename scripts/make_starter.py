@@ -1,6 +1,6 @@
 """Generate starter/ from solution/: every solution region becomes a NotImplementedError stub.
 
-Usage: python scripts/make_starter.py [--check] [--hints | --no-hints]
+Usage: python -m scripts.make_starter [--check] [--hints | --no-hints]
 
 A solution region is the lines between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (the markers
 instructors know from nbgrader). It must sit inside a function; it is replaced by
@@ -22,9 +22,8 @@ import ast
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from course_settings import load_course_settings  # noqa: E402
-from solution_regions import apply_hints, replace_regions  # noqa: E402
+from scripts.course_settings import load_course_settings
+from scripts.solution_regions import apply_hints, replace_regions
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = (

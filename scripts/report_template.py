@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograder.rubric import Rubric
-from course_settings import CourseSettings
+from scripts.course_settings import CourseSettings
 
 REPORT_DIR = Path(__file__).resolve().parent.parent / "report"
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fairness.build import fill
+from autograder.kit import MODULES
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
 
 
 @dataclass

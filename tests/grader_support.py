@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from autograder.rubric import load_rubric
+from autograder.kit import MODULES
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
 
 
 def mode_available(name: str) -> tuple[bool, str]:
@@ -30,7 +30,7 @@ def mode_available(name: str) -> tuple[bool, str]:
             return False, "bwrap is not installed here (apt-get install bubblewrap)"
         return True, ""
     if name == "landlock":
-        from autograder.harness import confine
+        from autograder.sandbox.harness import confine
 
         abi = confine.landlock_abi()
         if abi < 6:
@@ -89,3 +89,35 @@ def comparable(document: dict) -> dict:
     ran under (each grading process claims its own)."""
     extra = {key: value for key, value in document.get("extra_data", {}).items() if key != "sandbox_uid"}
     return {**{key: value for key, value in document.items() if key != "execution_time"}, "extra_data": extra}
+
+
+# A class for the report tests: the class report's, and the words' (tests/test_words.py).
+HOSTILE = "<script>document.title = 'pwned'</script>"
+
+
+def planted_batch(folder: Path) -> Path:
+    """A class planted to hit each limit, fail in known ways or not be gradable at all: a full
+    solution, the starter, a hang, a memory hog, an import that fails (with HTML in its message),
+    a mistake with a likely cause, and a zip that is none."""
+    import mutants
+
+    folder.mkdir()
+    solution_with(folder / "full_marks")
+    mutants.copy_tree("starter", folder / "untouched_starter")
+    # Sigmoid.forward never returns on large batches: the time limit of those probes.
+    activations = (ROOT / "solution" / "activations.py").read_text()
+    hanging = activations.replace("        return 1.0 / (1.0 + np.exp(-Z))\n", "        while len(Z) >= 32:\n            pass\n        return 1.0 / (1.0 + np.exp(-Z))\n", 1)
+    assert hanging != activations
+    solution_with(folder / "hangs", {"activations": hanging})
+    # layers.forward allocates far past the memory limit.
+    layers = (ROOT / "solution" / "layers.py").read_text()
+    hog = layers.replace('        Z = X @ self.parameters["W"] + self.parameters["b"]\n', '        hog = np.ones(1 << 31)  # 16 GiB\n        Z = X @ self.parameters["W"] + self.parameters["b"]\n', 1)
+    assert hog != layers
+    solution_with(folder / "memory_hog", {"layers": hog})
+    # util.py fails at import, with a message that is HTML.
+    solution_with(folder / "import_fails", {"util": f"raise ImportError({HOSTILE!r})\n"})
+    # The bias gradient averaged instead of summed: feedback names the likely cause.
+    mutant = next(m for m in mutants.MUTANTS if m.name == "layer_bias_gradient_averaged")
+    mutants.build(mutant.changes, folder / "bias_mean")
+    (folder / "not_a_zip.zip").write_bytes(b"this is not a zip archive")
+    return folder

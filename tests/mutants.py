@@ -15,12 +15,12 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from autograder.kit import MODULES
 
 from fairness.build import fill
 from mutant_catalogue import EQUIVALENTS, MUTANTS, Mutant  # noqa: F401 (the catalogue, read through this module)
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
 
 
 def build(changes: dict[str, dict[str, str]], target: Path) -> Path:

@@ -98,11 +98,8 @@ atexit.register(shutil.rmtree, FIGURE_DIR, ignore_errors=True)
 
 
 def load_script(name: str):
-    """Import scripts/<name>.py as a module (scripts/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(f"{name}_for_notebook_tests", ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """scripts/<name>.py, imported as the kit's module scripts.<name>."""
+    return importlib.import_module(f"scripts.{name}")
 
 
 def numbers_cell(name: str) -> str:

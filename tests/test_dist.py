@@ -22,7 +22,7 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
 
 def build(bundle: str, out: Path) -> Path:
-    completed = subprocess.run([sys.executable, "scripts/make_dist.py", bundle, "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+    completed = subprocess.run([sys.executable, "-m", "scripts.make_dist", bundle, "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr
     return out / f"{bundle}.zip"
 

@@ -20,11 +20,8 @@ HANDOUT = ROOT / "handout.md"
 
 
 def load_script(name: str):
-    """Import scripts/<name>.py as a module (scripts/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """scripts/<name>.py, imported as the kit's module scripts.<name>."""
+    return importlib.import_module(f"scripts.{name}")
 
 
 make_handout = load_script("make_handout")

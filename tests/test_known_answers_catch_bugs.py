@@ -40,7 +40,7 @@ def failing_checks(package) -> dict[str, str]:
         for name, check in CHECKS.items():
             try:
                 check(package)
-            except Exception as error:  # a wrong value, or a crash on the check's input
+            except Exception as error:  # noqa: BLE001 - a wrong value, or a crash on the check's input
                 failures[name] = f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
     return failures
 

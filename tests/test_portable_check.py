@@ -63,7 +63,7 @@ def student():
 def kit(student, tmp_path_factory) -> Path:
     account, home = student
     built = tmp_path_factory.mktemp("dist")
-    completed = subprocess.run([sys.executable, "scripts/make_dist.py", "student", "--out", str(built)], cwd=ROOT, capture_output=True, text=True)
+    completed = subprocess.run([sys.executable, "-m", "scripts.make_dist", "student", "--out", str(built)], cwd=ROOT, capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr
     with zipfile.ZipFile(built / "student.zip") as archive:
         archive.extractall(home)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.harness.npzio import write_npz
+from autograder.sandbox.harness.npzio import write_npz
 from autograder.reference import value_differences
 from autograder.tolerances import REFERENCE, REGENERATION
 from grader_support import ROOT
@@ -69,7 +69,7 @@ def test_references_regenerated_on_another_cpu_are_up_to_date(cpu):
     seen = what_numpy_sees(env)
     assert set(seen["dispatch"]) <= set(keep), f"NPY_DISABLE_CPU_FEATURES did not take: NumPy still dispatches to {seen['dispatch']}"
     assert seen["blas"] in ([kernel], []), f"OPENBLAS_CORETYPE did not take: {seen['blas']}"
-    completed = subprocess.run([sys.executable, "scripts/make_reference.py", "--check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run([sys.executable, "-m", "scripts.make_reference", "--check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
@@ -95,7 +95,7 @@ def test_a_change_to_solution_makes_the_references_stale(tmp_path, change):
     kit = kit_copy(tmp_path)
     with open(kit / "solution" / "activations.py", "a") as module:
         module.write(f"\n\n{change}\n")
-    completed = subprocess.run([sys.executable, "scripts/make_reference.py", "--check"], cwd=kit, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run([sys.executable, "-m", "scripts.make_reference", "--check"], cwd=kit, capture_output=True, text=True, timeout=300)
     assert completed.returncode == 1, completed.stdout + completed.stderr
     stale = [line for line in completed.stdout.splitlines() if line.startswith("stale:")]
     assert stale and all("/activations.npz" in line for line in stale), completed.stdout
@@ -107,12 +107,12 @@ def test_regenerating_rewrites_only_what_changed(tmp_path):
     before = {path: path.read_bytes() for path in (kit / "autograder" / "reference").rglob("*") if path.is_file()}
     with open(kit / "solution" / "activations.py", "a") as module:
         module.write("\n\n" + CHANGES["a sign bug"] + "\n")
-    completed = subprocess.run([sys.executable, "scripts/make_reference.py"], cwd=kit, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run([sys.executable, "-m", "scripts.make_reference"], cwd=kit, capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr
     after = {path: path.read_bytes() for path in before}
     rewritten = sorted(str(path.relative_to(kit / "autograder" / "reference")) for path in before if before[path] != after[path])
     assert rewritten == ["fresh/activations.npz", "hidden/activations.npz", "manifest.json", "public/activations.npz"]
-    check = subprocess.run([sys.executable, "scripts/make_reference.py", "--check"], cwd=kit, capture_output=True, text=True, timeout=300)
+    check = subprocess.run([sys.executable, "-m", "scripts.make_reference", "--check"], cwd=kit, capture_output=True, text=True, timeout=300)
     assert check.returncode == 0, check.stdout
 
 

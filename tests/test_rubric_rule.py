@@ -18,7 +18,7 @@ RUBRIC = (ROOT / "autograder" / "rubric.toml").read_text()
 def checked(tmp_path, text: str) -> subprocess.CompletedProcess:
     path = tmp_path / "rubric.toml"
     path.write_text(text)
-    return subprocess.run([sys.executable, "scripts/check_rubric.py", "--rubric", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    return subprocess.run([sys.executable, "-m", "scripts.check_rubric", "--rubric", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
 def with_points(text: str, test: str, public: float) -> str:
@@ -55,7 +55,7 @@ def test_make_all_and_make_handout_check_the_rubric_first():
     makefile = (ROOT / "Makefile").read_text()
     for target in ("all regenerate:", "handout:"):
         recipe = makefile.split(f"\n{target}", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
-        assert recipe[0].strip() == "$(PY) scripts/check_rubric.py", (target, recipe)
+        assert recipe[0].strip() == "$(PY) -m scripts.check_rubric", (target, recipe)
 
 
 def test_the_rubric_header_and_the_readme_prescribe_the_same_command():

@@ -28,10 +28,11 @@ import numpy as np
 import pytest
 
 import solution
+from autograder.kit import MODULES as KIT_MODULES
 import starter
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ["activations", "layers", "loss", "model", "optimizer", "util"]
+MODULES = list(KIT_MODULES)
 BEGIN_MARKER = "### BEGIN SOLUTION"
 
 # The student's part of the assignment, as SPEC.md lists it.
@@ -91,7 +92,7 @@ def run_make_starter(monkeypatch, root: Path, *arguments: str) -> int:
 
 def test_make_starter_check_passes_on_the_committed_starter() -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "make_starter.py"), "--check"],
+        [sys.executable, "-m", "scripts.make_starter", "--check"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -151,9 +152,8 @@ def test_make_starter_check_detects_a_hand_edited_starter(project_copy: Path, mo
 # (a') backward formulas only when course staff switch the hints on
 # --------------------------------------------------------------------------------------------
 
-sys.path.insert(0, str(ROOT / "scripts"))
-from course_settings import load_course_settings  # noqa: E402
-from solution_regions import BEGIN_HINT, END_HINT, apply_hints, hint_lines  # noqa: E402
+from scripts.course_settings import load_course_settings  # noqa: E402 - beside the tests that use it
+from scripts.solution_regions import BEGIN_HINT, END_HINT, apply_hints, hint_lines  # noqa: E402
 
 # The backward formulas the handout asks students to derive (and Question 1.4's answer), as they
 # could be written in a docstring or comment (each must be caught in the hints-on starter, see below, so none is dead).
@@ -602,9 +602,9 @@ def functions_with_solution_regions() -> set[str]:
                 if isinstance(child, ast.ClassDef):
                     visit(child, f"{prefix}{child.name}.")
                 elif isinstance(child, ast.FunctionDef):
-                    body = lines[child.lineno - 1 : child.end_lineno]
+                    body = lines[child.lineno - 1 : child.end_lineno]  # noqa: B023 - visit runs within this iteration
                     if any(line.strip() == BEGIN_MARKER for line in body):
-                        found.add(f"{module_name}.{prefix}{child.name}")
+                        found.add(f"{module_name}.{prefix}{child.name}")  # noqa: B023
 
         visit(ast.parse(source), "")
     return found

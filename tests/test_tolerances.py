@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import mutants
-from autograder.compare import close
+from autograder.checks.compare import close
 from autograder.tolerances import REFERENCE, SINGLE_PRECISION
 from grader_support import grade, gradebook, module_maxima, results
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograder import tolerances
-from autograder.compare import CheckFailed, close, require_close, require_shape_and_dtype, shape_text
+from autograder import tolerances, words
+from autograder.checks.compare import CheckFailed, close, require_close, require_shape_and_dtype, shape_text
+from autograder.outcome import Kind, Limit, merged
+from autograder.sandbox.channel import Note, Status
 from autograder.text import one_line, quoted
-
-NOT_IMPLEMENTED = "Not implemented yet"
 
 # NumPy's words for a shape mistake, and what usually causes it.
 SHAPE_HINTS = (
@@ -32,44 +32,54 @@ SHAPE_HINTS = (
 )
 
 
-def raised(call: str, message: str) -> str:
-    return f"{call}: your code raised an error:\n{quoted_error(message)}"
+def shape_hint(message: str) -> str | None:
+    """The likely cause NumPy's words in an error point to, if any."""
+    return next((hint for clue, hint in SHAPE_HINTS if clue in message), None)
 
 
 def quoted_error(message: str) -> str:
     """An error as the sandbox reported it, quoted, and a likely cause where NumPy's words point
     to one."""
-    hint = next((hint for clue, hint in SHAPE_HINTS if clue in message), None)
+    hint = shape_hint(message)
     return quoted(message) + (f"\nlikely cause: {hint}" if hint else "")
 
 
-class NotImplementedYet(CheckFailed):
-    kind = "not_implemented"
+def error_fields(message: str, status: Status) -> dict:
+    """What reports count of an error the sandbox reported: a memory limit, a likely cause."""
+    hint = shape_hint(message)
+    return {"likely_causes": (hint,) if hint else (), "limits": (Limit.MEMORY,) if status == Status.OUT_OF_MEMORY else ()}
 
 
-class Unavailable(CheckFailed):
-    """The result a check needs did not come back; ``kind`` says why (error, timeout, ...)."""
+def raised(call: str, message: str, status: Status = Status.ERROR) -> CheckFailed:
+    """The failure of a call whose code raised ``message``."""
+    return CheckFailed(f"{call}: your code raised an error:\n{quoted_error(message)}", Kind.ERROR, **error_fields(message, status))
 
-    def __init__(self, message: str, kind: str):
-        super().__init__(message)
-        self.kind = kind
+
+def not_implemented(function: str | None, message: str = "") -> CheckFailed:
+    """"Not implemented yet: Sigmoid.forward"; the report lists the functions to write from these."""
+    return CheckFailed(words.not_implemented(function, message), Kind.NOT_IMPLEMENTED, not_implemented=(function,) if function else ())
+
+
+def timed_out(message: str) -> CheckFailed:
+    return CheckFailed(one_line(message), Kind.TIMEOUT, limits=(Limit.TIME,))
 
 
 class PartsFailed(CheckFailed):
     """A test split over several functions, some (or all) of which failed their share."""
 
     def __init__(self, failed: dict[str, CheckFailed], parts: list[str]):
-        self.failed, self.parts = failed, parts
         passed = [part for part in parts if part not in failed]
-        kinds = {getattr(error, "kind", "failed") for error in failed.values()}
-        self.kind = "partial" if passed else (kinds.pop() if len(kinds) == 1 else "failed")
-        lines = []
-        if passed:
-            lines.append(f"Scored for {', '.join(passed)}; not for {', '.join(failed)} ({len(passed)} of {len(parts)} shares):")
-        for part, error in failed.items():
-            text = "not implemented yet" if isinstance(error, NotImplementedYet) else str(error)
-            lines.append(f"- {part}: " + text.replace("\n", "\n  "))
-        super().__init__("\n".join(lines))
+        kinds = {error.kind for error in failed.values()}
+        kind = Kind.PARTIAL if passed else (kinds.pop() if len(kinds) == 1 else Kind.FAILED)
+        missing = [part for part, error in failed.items() if error.kind == Kind.NOT_IMPLEMENTED]
+        texts = {part: words.PART_NOT_IMPLEMENTED if part in missing else str(error) for part, error in failed.items()}
+        outcomes = [error.outcome for error in failed.values()]
+        super().__init__(
+            words.parts_failed(passed, texts, len(parts)), kind,
+            limits=merged(*(outcome.limits for outcome in outcomes)),
+            likely_causes=merged(*(outcome.likely_causes for outcome in outcomes)),
+            not_implemented=tuple(missing), parts=tuple(parts), failed_parts=tuple(failed),
+        )
 
 
 @dataclass
@@ -82,8 +92,8 @@ class Case:
     inputs: dict[str, np.ndarray]
     expected: dict[str, np.ndarray]
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
-    notes: dict[str, str] = field(default_factory=dict)
-    status: str = "ok"  # how the probe ended (see channel.CaseOutcome)
+    notes: dict[str, Note] = field(default_factory=dict)
+    status: Status = Status.OK  # how the probe ended
     message: str = ""
     analysis: dict = field(default_factory=dict)  # static.analyse of the submission's source
     function: str = ""  # the student function the probe called last
@@ -92,22 +102,22 @@ class Case:
         """The submission's value called ``name``; when it did not come back, a failure saying
         why (the function raised, is not written, hung, returned something else). A function that
         raised NotImplementedError counts as not written, whatever it recorded."""
-        if self.status == "not_implemented":
-            raise NotImplementedYet(not_implemented(self.function or function, one_line(self.message)))
+        if self.status == Status.NOT_IMPLEMENTED:
+            raise not_implemented(self.function or function, one_line(self.message))
         note = self.notes.get(function or "")
-        if note and note.startswith("not implemented yet"):
+        if note and note.status == Status.NOT_IMPLEMENTED:
             raise failure_from_note(call, note, function)
         if name in self.outputs:
             return self.outputs[name]
         note = note or self.notes.get(name)
         if note:
             raise failure_from_note(call, note, function)
-        if self.status == "hung":
-            raise Unavailable(one_line(self.message), "timeout")
-        if self.status == "bad_return":
-            raise Unavailable(f"{call}: {one_line(self.message)}", "failed")
-        if self.status != "ok":
-            raise Unavailable(raised(call, self.message), "error")
+        if self.status == Status.HUNG:
+            raise timed_out(self.message)
+        if self.status == Status.BAD_RETURN:
+            raise CheckFailed(f"{call}: {one_line(self.message)}")
+        if self.status != Status.OK:
+            raise raised(call, self.message, self.status)
         raise CheckFailed(f"{call}: no result came back")
 
     @property
@@ -116,23 +126,14 @@ class Case:
         return self.variant == "public"
 
 
-def not_implemented(function: str | None, message: str = "") -> str:
-    """"Not implemented yet: Sigmoid.forward" (the report lists the functions to write from these)."""
-    if not function:
-        return f"{NOT_IMPLEMENTED}: {message}"
-    extra = "" if not message or message.startswith(function) else f" ({message})"
-    return f"{NOT_IMPLEMENTED}: {function}{extra}"
-
-
-def failure_from_note(call: str, note: str, function: str | None = None) -> CheckFailed:
-    kind, _, text = note.partition(": ")
-    if kind == "not implemented yet":
-        return NotImplementedYet(not_implemented(function or call))
-    if kind == "hung":
-        return Unavailable(one_line(text), "timeout")
-    if kind in ("missing", "returned"):
-        return CheckFailed(f"{call}: {one_line(text)}")
-    return Unavailable(raised(call, text), "error")
+def failure_from_note(call: str, note: Note, function: str | None = None) -> CheckFailed:
+    if note.status == Status.NOT_IMPLEMENTED:
+        return not_implemented(function or call)
+    if note.status == Status.HUNG:
+        return timed_out(note.message)
+    if note.status in (Status.MISSING, Status.BAD_RETURN):
+        return CheckFailed(f"{call}: {one_line(note.message)}")
+    return raised(call, note.message, note.status)
 
 
 def shapes_of(case: Case, *names: str, prefix: str = "") -> str:
@@ -142,7 +143,7 @@ def shapes_of(case: Case, *names: str, prefix: str = "") -> str:
 def batch_size(case: Case) -> int | None:
     """m, the number of examples the case's batch holds (for "off by a factor of m" hints)."""
     for name in ("X", "Z", "Y_hat", "Y"):
-        if np.ndim(case.inputs.get(name)) == 2:
+        if name in case.inputs and np.ndim(case.inputs[name]) == 2:
             return len(case.inputs[name])
     return None
 

@@ -17,7 +17,8 @@ from autograder.checks.common import (
     unchanged,
     vectorised_part,
 )
-from autograder.compare import CheckFailed
+from autograder.checks.compare import CheckFailed
+from autograder.checks.registry import graded
 
 BACKWARD_ADVICE = (
     "this test calls only backward, with a correct forward in place of yours, so the mistake is in "
@@ -41,11 +42,13 @@ def sigmoid(Z):
     return 0.5 * (1.0 + np.tanh(0.5 * Z))
 
 
+@graded("activations.sigmoid_forward", probe="activation_forward")
 def test_sigmoid_forward(case):
     Z = case.inputs["Z"]
     forward(case, "Sigmoid", suspects={"this is 1 / (1 + exp(Z)) = 1 - sigmoid(Z): check the sign in exp(-Z)": sigmoid(-Z)})
 
 
+@graded("activations.sigmoid_backward", probe="activation_backward")
 def test_sigmoid_backward(case):
     s, dY = sigmoid(case.inputs["Z"]), case.inputs["dY"]
     backward(case, "Sigmoid", {
@@ -54,10 +57,12 @@ def test_sigmoid_backward(case):
     })
 
 
+@graded("activations.tanh_forward", probe="activation_forward")
 def test_tanh_forward(case):
     forward(case, "TanH")
 
 
+@graded("activations.tanh_backward", probe="activation_backward")
 def test_tanh_backward(case):
     t, dY = np.tanh(case.inputs["Z"]), case.inputs["dY"]
     backward(case, "TanH", {
@@ -66,10 +71,12 @@ def test_tanh_backward(case):
     })
 
 
+@graded("activations.relu_forward", probe="activation_forward")
 def test_relu_forward(case):
     forward(case, "ReLU")
 
 
+@graded("activations.relu_backward", probe="activation_backward")
 def test_relu_backward(case):
     Z, dY = case.inputs["Z"], case.inputs["dY"]
     backward(case, "ReLU", {
@@ -93,6 +100,7 @@ def rows_sum_to_one(case, name: str) -> str | None:
     return None
 
 
+@graded("activations.softmax_forward", probe="activation_forward")
 def test_softmax_forward(case):
     Z = case.inputs["Z"]
     forward(
@@ -102,6 +110,7 @@ def test_softmax_forward(case):
     )
 
 
+@graded("activations.softmax_backward", probe="activation_backward")
 def test_softmax_backward(case):
     Z, dY = case.inputs["Z"], case.inputs["dY"]
     s = softmax(Z)
@@ -111,6 +120,7 @@ def test_softmax_backward(case):
     })
 
 
+@graded("activations.softmax_large_logits", probe="activation_forward")
 def test_softmax_large_logits(case):
     call = f"SoftMax.forward on logits near +-1000 ({shapes_of(case, 'Z')})"
     Y = case.output("Y", call, "SoftMax.forward")
@@ -128,6 +138,7 @@ def value_test(label: str) -> str:
     return f"activations.{name.lower()}_{method}"
 
 
+@graded("activations.shapes_and_dtypes", probe="activation_shapes")
 def test_shapes_and_dtypes(case):
     def check(label: str) -> None:
         for size in case.args["sizes"]:
@@ -140,6 +151,7 @@ def test_shapes_and_dtypes(case):
     by_function(case, case.args["functions"], check)
 
 
+@graded("activations.inputs_unchanged", probe="activation_inputs_unchanged")
 def test_inputs_unchanged(case):
     def check(label: str) -> None:
         results_right(case, [f"{label}/result"], label, value_test(label))
@@ -149,6 +161,7 @@ def test_inputs_unchanged(case):
     by_function(case, case.args["functions"], check)
 
 
+@graded("activations.vectorised", probe="activation_vectorised")
 def test_vectorised(case):
     def check(label: str) -> None:
         vectorised_part(case, "activations", label, [f"{label}/{size}/result" for size in case.args["sizes"]],

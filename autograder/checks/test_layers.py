@@ -19,6 +19,7 @@ from autograder.checks.common import (
     unchanged,
     vectorised_part,
 )
+from autograder.checks.registry import graded
 
 FORWARD, BACKWARD = "FullyConnectedLayer.forward", "FullyConnectedLayer.backward"
 BACKWARD_ADVICE = (
@@ -42,7 +43,7 @@ def forward_call(case) -> str:
 
 def backward_call(case) -> str:
     call = f"FullyConnectedLayer.backward(dLdY) with {shapes_of(case, 'X', 'W', 'b', 'dY')}"
-    if case.notes.get("used_own_forward"):
+    if "used_own_forward" in case.outputs:
         call += " (it needed more than cache['X'] and cache['Z'], so it ran after your own forward)"
     return call
 
@@ -52,6 +53,7 @@ def pre_activation_gradient(case) -> np.ndarray:
     return case.inputs["dY"] * activation_derivative(case.inputs["Z"])
 
 
+@graded("layers.forward", probe="layer_forward")
 def test_forward(case):
     X, W, b = case.inputs["X"], case.inputs["W"], case.inputs["b"]
     matches_reference(
@@ -63,6 +65,7 @@ def test_forward(case):
     )
 
 
+@graded("layers.cache", probe="layer_forward")
 def test_cache(case):
     call = forward_call(case)
     advice = {"cache['X']": "store the input X as cache['X']", "cache['Z']": "store Z = X @ W + b (before the activation) as cache['Z']"}
@@ -70,6 +73,7 @@ def test_cache(case):
     by_function(case, list(names), lambda part: matches_reference(case, names[part], call, what=part, advice=advice[part]))
 
 
+@graded("layers.backward_input", probe="layer_backward")
 def test_backward_input(case):
     W = case.inputs["W"]
     dZ = pre_activation_gradient(case)
@@ -83,6 +87,7 @@ def test_backward_input(case):
     )
 
 
+@graded("layers.backward_weights", probe="layer_backward")
 def test_backward_weights(case):
     X, dY = case.inputs["X"], case.inputs["dY"]
     dZ = pre_activation_gradient(case)
@@ -96,6 +101,7 @@ def test_backward_weights(case):
     )
 
 
+@graded("layers.backward_bias", probe="layer_backward")
 def test_backward_bias(case):
     dY = case.inputs["dY"]
     dZ = pre_activation_gradient(case)
@@ -109,6 +115,7 @@ def test_backward_bias(case):
     )
 
 
+@graded("layers.gradients_overwritten", probe="layer_gradients_overwritten")
 def test_gradients_overwritten(case):
     call = "FullyConnectedLayer.backward called twice on the same layer"
 
@@ -128,6 +135,7 @@ def backward_results(prefix: str = "") -> list[str]:
     return [f"backward/{prefix}{name}" for name in ("dX", "dW", "db")]
 
 
+@graded("layers.batch_of_one_non_square", probe="layer_batch_of_one")
 def test_batch_of_one_non_square(case):
     X = case.inputs["X"]
     call = f"FullyConnectedLayer with a batch of one ({shapes_of(case, 'X', 'W', 'b')})"
@@ -144,6 +152,7 @@ def test_batch_of_one_non_square(case):
     by_function(case, [FORWARD, BACKWARD], check)
 
 
+@graded("layers.inputs_unchanged", probe="layer_inputs_unchanged")
 def test_inputs_unchanged(case):
     def check(function: str) -> None:
         if function == FORWARD:
@@ -157,6 +166,7 @@ def test_inputs_unchanged(case):
     by_function(case, [FORWARD, BACKWARD], check)
 
 
+@graded("layers.vectorised", probe="layer_vectorised")
 def test_vectorised(case):
     def check(function: str) -> None:
         names = [f"forward/{size}/Y" for size in case.args["sizes"]] if function == FORWARD else [

@@ -15,7 +15,8 @@ from autograder.checks.common import (
     unchanged,
     vectorised_part,
 )
-from autograder.compare import CheckFailed
+from autograder.checks.compare import CheckFailed
+from autograder.checks.registry import graded
 
 INPUT_ADVICE = "Compute on new arrays (np.maximum(Y_hat, floor), np.clip(...)) instead of changing Y or Y_hat in place."
 
@@ -44,6 +45,7 @@ def finite(case, name: str, call: str, function: str) -> None:
         )
 
 
+@graded("loss.cross_entropy_forward", probe="loss_forward")
 def test_cross_entropy_forward(case):
     call = forward_call(case, "CrossEntropyLoss")
     scalar(case, "L", call)
@@ -57,6 +59,7 @@ def test_cross_entropy_forward(case):
     )
 
 
+@graded("loss.cross_entropy_backward", probe="loss_backward")
 def test_cross_entropy_backward(case):
     Y, Y_hat = case.inputs["Y"], case.inputs["Y_hat"]
     matches_reference(
@@ -68,6 +71,7 @@ def test_cross_entropy_backward(case):
     )
 
 
+@graded("loss.cross_entropy_tiny_probabilities", probe="loss_shapes")
 def test_cross_entropy_tiny_probabilities(case):
     call = "CrossEntropyLoss with probabilities of exactly 0 where Y is 0 and as small as 1e-6 where Y is 1"
 
@@ -79,6 +83,7 @@ def test_cross_entropy_tiny_probabilities(case):
     by_function(case, case.args["functions"], check)
 
 
+@graded("loss.mse_forward", probe="loss_forward")
 def test_mse_forward(case):
     call = forward_call(case, "MSELoss")
     scalar(case, "L", call)
@@ -88,6 +93,7 @@ def test_mse_forward(case):
     })
 
 
+@graded("loss.mse_backward", probe="loss_backward")
 def test_mse_backward(case):
     Y, Y_hat = case.inputs["Y"], case.inputs["Y_hat"]
     matches_reference(
@@ -104,6 +110,7 @@ def value_test(label: str) -> str:
     return f"loss.{'cross_entropy' if name == 'CrossEntropyLoss' else 'mse'}_{method}"
 
 
+@graded("loss.shapes_and_types", probe="loss_shapes")
 def test_shapes_and_types(case):
     def check(label: str) -> None:
         name, method = label.split(".")
@@ -120,6 +127,7 @@ def test_shapes_and_types(case):
     by_function(case, case.args["functions"], check)
 
 
+@graded("loss.inputs_unchanged", probe="loss_inputs_unchanged")
 def test_inputs_unchanged(case):
     def check(label: str) -> None:
         results_right(case, [f"{label}/result"], label, value_test(label))
@@ -128,6 +136,7 @@ def test_inputs_unchanged(case):
     by_function(case, case.args["functions"], check)
 
 
+@graded("loss.vectorised", probe="loss_vectorised")
 def test_vectorised(case):
     def check(label: str) -> None:
         vectorised_part(case, "loss", label, [f"{label}/{size}/result" for size in case.args["sizes"]])

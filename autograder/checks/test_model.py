@@ -10,7 +10,8 @@ from __future__ import annotations
 
 
 from autograder.checks.common import by_function, has_shape_and_dtype, matches_reference, results_right, shapes_of, unchanged
-from autograder.compare import CheckFailed
+from autograder.checks.compare import CheckFailed
+from autograder.checks.registry import graded
 
 FORWARD, PREDICT, BACKWARD = "NeuralNetworkModel.forward", "NeuralNetworkModel.predict", "NeuralNetworkModel.backward"
 INPUT_ADVICE = "Pass the arrays along without changing them (no X -= ..., no in-place edits of Y or Y_hat)."
@@ -29,6 +30,7 @@ def forward_plumbing(case, call: str, prefix: str = "") -> None:
         matches_reference(case, f"{prefix}layer{position}/X", call, what=f"the input of layer {position}", advice=f"layer {position} must receive {source}")
 
 
+@graded("model.forward", probe="model_forward")
 def test_forward(case):
     call = f"NeuralNetworkModel.forward(X) with {shapes_of(case, 'X')} through {layer_count(case)} layers"
     case.output("Y_hat", call, FORWARD)  # what the call itself did first: raised, or not written
@@ -36,6 +38,7 @@ def test_forward(case):
     matches_reference(case, "Y_hat", call, what="the returned output", advice="return the last layer's output")
 
 
+@graded("model.backward_returns_loss", probe="model_backward")
 def test_backward_returns_loss(case):
     call = f"NeuralNetworkModel.backward(Y, Y_hat) with {shapes_of(case, 'Y', 'Y_hat')}"
     value = case.output("L", call)
@@ -61,6 +64,7 @@ def backward_plumbing(case, call: str, prefix: str = "") -> None:
         )
 
 
+@graded("model.backward_chain", probe="model_backward")
 def test_backward_chain(case):
     call = f"NeuralNetworkModel.backward(Y, Y_hat) with {shapes_of(case, 'Y', 'Y_hat')} through {layer_count(case)} layers"
     try:
@@ -87,10 +91,12 @@ def predict_check(case, name: str, call: str) -> None:
     )
 
 
+@graded("model.predict", probe="model_predict")
 def test_predict(case):
     predict_check(case, "labels", f"NeuralNetworkModel.predict(X) with {shapes_of(case, 'X')}")
 
 
+@graded("model.batch_of_one", probe="model_batch_of_one")
 def test_batch_of_one(case):
     call = f"NeuralNetworkModel with a batch of one ({shapes_of(case, 'X', 'Y')})"
 
@@ -109,6 +115,7 @@ def test_batch_of_one(case):
     by_function(case, [FORWARD, PREDICT, BACKWARD], check)
 
 
+@graded("model.inputs_unchanged", probe="model_inputs_unchanged")
 def test_inputs_unchanged(case):
     results = {FORWARD: ["forward/Y_hat"], PREDICT: ["predict/labels"], BACKWARD: ["backward/L"]}
     arrays = {FORWARD: {"forward/X": "X"}, PREDICT: {"predict/X": "X"}, BACKWARD: {"backward/Y": "Y", "backward/Y_hat": "Y_hat"}}

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.checks.common import by_function, matches_reference, results_right
-from autograder.compare import CheckFailed
+from autograder.checks.compare import CheckFailed
+from autograder.checks.registry import graded
 
 
 def describe(case, optimizer: str, settings: dict, steps: int) -> str:
@@ -108,30 +109,37 @@ def run(case, advice: str) -> None:
     steps_match(case, case.args["optimizer"], case.args["settings"], case.args["steps"], advice=advice)
 
 
+@graded("optimizer.sgd_step", probe="optimizer_steps")
 def test_sgd_step(case):
     run(case, "p -= lr * grad, for every layer and every key, updating the array in place")
 
 
+@graded("optimizer.sgd_momentum", probe="optimizer_steps")
 def test_sgd_momentum(case):
     run(case, "keep one velocity per (layer position, key), starting at 0: v = momentum * v + g; p -= lr * v")
 
 
+@graded("optimizer.sgd_weight_decay", probe="optimizer_steps")
 def test_sgd_weight_decay(case):
     run(case, "add weight_decay * p to the gradient (g = grad + weight_decay * p), without changing the gradient array")
 
 
+@graded("optimizer.adam_first_step", probe="optimizer_steps")
 def test_adam_first_step(case):
     run(case, "t counts steps from 1; divide m by (1 - beta1**t) and v by (1 - beta2**t); eps goes outside the square root")
 
 
+@graded("optimizer.adam_several_steps", probe="optimizer_steps")
 def test_adam_several_steps(case):
     run(case, "t goes up once per call of step, not once per parameter; m and v are kept per (layer position, key)")
 
 
+@graded("optimizer.adam_weight_decay", probe="optimizer_steps")
 def test_adam_weight_decay(case):
     run(case, "add weight_decay * p to the gradient (g = grad + weight_decay * p) before updating m and v")
 
 
+@graded("optimizer.state_per_layer_and_parameter", probe="optimizer_state")
 def test_state_per_layer_and_parameter(case):
     advice = (
         "every parameter has the same shape here, so state shared between layers or keys would give wrong numbers "
@@ -143,6 +151,7 @@ def test_state_per_layer_and_parameter(case):
     ))
 
 
+@graded("optimizer.in_place_gradients_unchanged", probe="optimizer_in_place")
 def test_in_place_gradients_unchanged(case):
     def check(function: str) -> None:
         name = function.split(".")[0]

@@ -14,7 +14,8 @@ import math
 import numpy as np
 
 from autograder.checks.common import by_function, has_shape_and_dtype, matches_reference, results_right, unchanged, vectorised_part
-from autograder.compare import CheckFailed
+from autograder.checks.compare import CheckFailed
+from autograder.checks.registry import graded
 
 ITERATE = "DataLoader.__iter__"
 
@@ -24,6 +25,7 @@ def one_hot_call(case) -> str:
     return f"one_hot(labels, num_classes={case.args.get('num_classes')}) with {len(labels)} labels"
 
 
+@graded("util.one_hot", probe="one_hot")
 def test_one_hot(case):
     call = one_hot_call(case)
     has_shape_and_dtype(case, "Y", case.expected["Y"].shape, "fiub", call)
@@ -34,6 +36,7 @@ def test_one_hot(case):
     })
 
 
+@graded("util.one_hot_num_classes", probe="one_hot")
 def test_one_hot_num_classes(case):
     call = one_hot_call(case)
     has_shape_and_dtype(case, "Y", case.expected["Y"].shape, "float64", call)
@@ -86,6 +89,7 @@ def coverage_problem(ids: np.ndarray, m: int) -> str | None:
     return "every example must appear exactly once per pass; " + ", ".join(parts)
 
 
+@graded("util.loader_covers_every_example", probe="data_loader_passes")
 def test_loader_covers_every_example(case):
     m = len(case.inputs["X"])
     for config, call, ids, _, _, _ in loader_passes(case):
@@ -95,6 +99,7 @@ def test_loader_covers_every_example(case):
             raise CheckFailed(f"{call}: {problem}{hint}")
 
 
+@graded("util.loader_keeps_pairs", probe="data_loader_passes")
 def test_loader_keeps_pairs(case):
     for _, call, ids, _, X, Y in loader_passes(case):
         if Y.shape[0] != X.shape[0]:
@@ -113,6 +118,7 @@ def expected_sizes(m: int, config: dict) -> list[int]:
     return [size] * full + ([] if config["drop_last"] or rest == 0 else [rest])
 
 
+@graded("util.loader_batch_sizes", probe="data_loader_passes")
 def test_loader_batch_sizes(case):
     m = len(case.inputs["X"])
     for config, call, _, sizes, X, _ in loader_passes(case):
@@ -122,6 +128,7 @@ def test_loader_batch_sizes(case):
             raise CheckFailed(f"{call}: batch sizes {[int(s) for s in sizes]}, expected {expected_sizes(m, config)}")
 
 
+@graded("util.loader_len", probe="data_loader_len")
 def test_loader_len(case):
     m = len(case.inputs["X"])
     for number, config in enumerate(case.args["configs"]):
@@ -135,6 +142,7 @@ def test_loader_len(case):
             raise CheckFailed(f"{call}: returned {int(got)}, expected {want}")
 
 
+@graded("util.loader_reshuffles_each_pass", probe="data_loader_passes")
 def test_loader_reshuffles_each_pass(case):
     orders: dict[int, list[np.ndarray]] = {}
     for config, call, ids, _, _, _ in loader_passes(case):
@@ -154,6 +162,7 @@ def test_loader_reshuffles_each_pass(case):
                 )
 
 
+@graded("util.inputs_unchanged", probe="util_inputs_unchanged")
 def test_inputs_unchanged(case):
     def check(function: str) -> None:
         if function == "one_hot":
@@ -173,5 +182,6 @@ def test_inputs_unchanged(case):
     by_function(case, ["one_hot", ITERATE], check)
 
 
+@graded("util.vectorised", probe="util_vectorised")
 def test_vectorised(case):
     vectorised_part(case, "util", "one_hot", [f"one_hot/{size}/result" for size in case.args["sizes"]])

@@ -12,9 +12,9 @@ from __future__ import annotations
 import ast
 import textwrap
 from pathlib import Path
+from autograder.kit import MODULES
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
 
 
 class BuildError(Exception):

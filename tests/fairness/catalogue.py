@@ -24,7 +24,7 @@ autograder/rubric.toml (test names, points per test, public + hidden) and the sc
   package costs nothing, a module that cannot be imported gets 0 and costs no other module.
 
 Points are rounded to 4 decimals (1/7 = 0.1429, 1/6 = 0.1667). ``fair[module]`` equals the module's
-maximum minus the deductions in ``why[module]``; tests/test_fairness.py checks that arithmetic.
+maximum minus the deductions in ``why[module]``; tests/fairness/test_fairness.py checks that arithmetic.
 A fair score changed after grading must say so in its ``why`` with the reason (rules or rubric).
 """
 

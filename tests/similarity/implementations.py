@@ -1,5 +1,5 @@
 """Independent correct implementations of every student part, in four styles, for the similarity
-check's tests (tests/test_similarity.py). Written for these tests, each in its own manner, the way
+check's tests (tests/reports/test_similarity.py). Written for these tests, each in its own manner, the way
 different students would: none is derived from another or from solution/.
 
 ``submission(style, folder)`` fills the current starter's stubs (each ``raise
@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 import textwrap
 from pathlib import Path
+from autograder.kit import MODULES
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES = ("activations", "layers", "loss", "model", "optimizer", "util")
 STUB = re.compile(r'^(?P<indent>[ \t]*)raise NotImplementedError\("(?P<part>.+?) is yours to implement"\)\s*$', re.M)
 
 # Terse: one expression per part where possible, library functions over hand-written formulas.

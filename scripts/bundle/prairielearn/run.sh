@@ -34,7 +34,7 @@ if [ "$status" = 2 ] && [ "$ISOLATION" = auto ] && grep -q "no safe sandbox work
   grade process
   status=$?
 fi
-"$PYTHON" -m autograder.prairielearn "$work/out/student/results.json" "$RESULTS/results.json" \
+"$PYTHON" -m autograder.reports.prairielearn "$work/out/student/results.json" "$RESULTS/results.json" \
   --status "$status" --errors "$work/errors.txt" \
   || printf '%s\n' '{"gradable": false, "message": "The autograder itself failed; this attempt does not count. Please tell your course staff."}' >"$RESULTS/results.json"
 cat "$work/log.txt" "$work/errors.txt"           # the job's log, for course staff
